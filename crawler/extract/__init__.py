@@ -1,0 +1,44 @@
+"""Pure page parsing: a ``parsel.Selector`` + URL in, schema objects out.
+
+No Scrapy engine, no network. The spiders, the ``briefings parse`` command, ``reparse``
+and the tests all go through the functions exported here.
+
+Public API (stable; other packages import only these names):
+
+- ``PARSER_VERSION``: bump when the extraction output changes for the same bytes.
+- ``NotATranscript(reason)``: the page is not a transcript (error page, system page, list
+  page, non-briefing item, empty body). ``str(exc)`` is a one-line reason.
+- ``parse_briefing(selector, url, source=None) -> Briefing``: ``source`` is ``mfa-en`` or
+  ``mfa-zh``; inferred from the URL/page when ``None``.
+- ``parse_html(body, url, source=None, encoding=None) -> Briefing``: decode bytes (meta
+  charset, BOM, then UTF-8/GB18030 fallbacks) and call ``parse_briefing``.
+- ``parse_list(selector, url) -> ListPage``: briefing items on a list page and the other
+  list pages it announces.
+- ``source_for_url(url) -> str | None``.
+"""
+
+from __future__ import annotations
+
+from crawler.extract.api import (
+    PARSER_VERSION,
+    ListItem,
+    ListPage,
+    NotATranscript,
+    decode_body,
+    parse_briefing,
+    parse_html,
+    parse_list,
+    source_for_url,
+)
+
+__all__ = [
+    "PARSER_VERSION",
+    "ListItem",
+    "ListPage",
+    "NotATranscript",
+    "decode_body",
+    "parse_briefing",
+    "parse_html",
+    "parse_list",
+    "source_for_url",
+]

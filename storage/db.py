@@ -1,0 +1,77 @@
+"""Engines and sessions: one place that knows SQLite's and PostgreSQL's quirks.
+
+SQLite (the embedded default) is opened in WAL mode with a busy timeout and foreign keys
+on, and every transaction on a writer engine begins with ``BEGIN IMMEDIATE``: the write lock
+is taken up front, so two writer processes queue instead of failing with "database is
+locked" half-way or both reading the same "next version number".
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+DEFAULT_DB_URL = "sqlite:///briefings.db"
+ENV_DB_URL = "BRIEFINGS_DB_URL"
+SQLITE_BUSY_TIMEOUT_MS = 60_000
+
+
+def resolve_db_url(url: str | None = None) -> str:
+    """``--db`` beats ``BRIEFINGS_DB_URL`` beats ``sqlite:///briefings.db`` (working dir)."""
+    return url or os.environ.get(ENV_DB_URL) or DEFAULT_DB_URL
+
+
+def is_sqlite(url_or_engine: str | Engine) -> bool:
+    if isinstance(url_or_engine, Engine):
+        return url_or_engine.dialect.name == "sqlite"
+    return make_url(url_or_engine).get_backend_name() == "sqlite"
+
+
+def make_engine(url: str | None = None, *, immediate: bool = True, **kwargs: Any) -> Engine:
+    """An engine for ``url``. ``immediate=False`` gives plain deferred reads on SQLite."""
+    url = resolve_db_url(url)
+    if is_sqlite(url):
+        return _sqlite_engine(url, immediate=immediate, **kwargs)
+    kwargs.setdefault("pool_pre_ping", True)
+    return create_engine(url, **kwargs)
+
+
+def _sqlite_engine(url: str, *, immediate: bool, **kwargs: Any) -> Engine:
+    connect_args = kwargs.pop("connect_args", {})
+    connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+    engine = create_engine(url, connect_args=connect_args, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        # Let SQLAlchemy's "begin" event emit BEGIN itself (pysqlite's own is deferred).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        if make_url(url).database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode = WAL")
+        cur.execute("PRAGMA foreign_keys = ON")
+        cur.execute("PRAGMA synchronous = NORMAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Any) -> None:
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Engine) -> Iterator[Session]:
+    """A session whose transaction commits on success and rolls back on any error."""
+    with make_sessionmaker(engine)() as session, session.begin():
+        yield session

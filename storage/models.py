@@ -1,0 +1,252 @@
+"""SQLAlchemy 2 typed models of the archive.
+
+Tables (plain, so ``datasette briefings.db`` can browse them):
+
+- ``crawl_run``: one row per crawl (or reparse); status judged from its stats.
+- ``raw_body``: every distinct response body once, by sha256, compressed.
+- ``capture``: every fetch: what was asked, what came back, what it meant (``outcome``).
+- ``briefing``: one per transcript, whatever URLs it lives at (``briefing_location``).
+- ``version``: each distinct normalized content of a briefing, numbered 1, 2, ...
+- ``exchange``: the exchanges of each version, with an id (``uid``) stable across versions.
+- ``change_event``: the ledger of what changed (exchange added/removed/edited/moved,
+  briefing removed/restored/moved).
+- ``crawl_lease``: at most one crawl per source at a time, across processes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime, utcnow
+
+# Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+
+
+# Values of the string "enum" columns (kept as strings: portable and easy to query).
+RUN_STATUSES = ("running", "succeeded", "failed")
+CAPTURE_OUTCOMES = (
+    "new",  # first version of a briefing
+    "unchanged",  # same normalized content as the latest version
+    "revised",  # a new version
+    "not_modified",  # HTTP 304 to a conditional GET
+    "not_transcript",  # parsed, but the page holds no transcript (list, statement, error page)
+    "suspect",  # a known briefing came back damaged or gone; to be confirmed by a refetch
+    "error",  # download failed or parsing raised
+)
+BRIEFING_STATUSES = ("active", "suspect", "removed")
+VERSION_CAUSES = ("page", "parser")
+CHANGE_TYPES = (
+    "added",
+    "removed",
+    "edited",
+    "moved",
+    "briefing-removed",
+    "restored",
+    "briefing-moved",
+)
+
+
+class CrawlRun(Base):
+    __tablename__ = "crawl_run"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(32), index=True)
+    kind: Mapped[str] = mapped_column(String(16), default="discovery")  # discovery|full|revisit|reparse
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(16), default="running", index=True)
+    finish_reason: Mapped[str | None] = mapped_column(String(64))
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    pid: Mapped[int | None]
+    hostname: Mapped[str | None] = mapped_column(String(255))
+
+    captures: Mapped[list[Capture]] = relationship(back_populates="run")
+
+
+class RawBody(Base):
+    __tablename__ = "raw_body"
+
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int]  # uncompressed bytes
+    compression: Mapped[str] = mapped_column(String(16), default="zlib")
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Briefing(Base):
+    __tablename__ = "briefing"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(32), index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    url: Mapped[str] = mapped_column(String(2000), unique=True)  # canonical, current location
+    held_on: Mapped[date | None] = mapped_column(Date, index=True)
+    title: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    status_reason: Mapped[str | None] = mapped_column(Text)  # why suspect/removed
+    status_since: Mapped[datetime | None]
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_checked: Mapped[datetime | None]  # last fetch of any outcome (revisit scheduling)
+
+    versions: Mapped[list[Version]] = relationship(
+        back_populates="briefing", order_by="Version.number", foreign_keys="Version.briefing_id"
+    )
+    locations: Mapped[list[BriefingLocation]] = relationship(back_populates="briefing")
+
+    __table_args__ = (Index("ix_briefing_identity", "source", "language", "held_on"),)
+
+
+class BriefingLocation(Base):
+    """Every canonical URL a briefing has been seen at (aliases, republications)."""
+
+    __tablename__ = "briefing_location"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    briefing_id: Mapped[int] = mapped_column(ForeignKey("briefing.id", ondelete="CASCADE"), index=True)
+    url: Mapped[str] = mapped_column(String(2000), unique=True)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+
+    briefing: Mapped[Briefing] = relationship(back_populates="locations")
+
+
+class Capture(Base):
+    __tablename__ = "capture"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int | None] = mapped_column(ForeignKey("crawl_run.id"), index=True)
+    url: Mapped[str] = mapped_column(String(2000), index=True)  # as requested
+    final_url: Mapped[str | None] = mapped_column(String(2000))  # after redirects
+    status_code: Mapped[int | None]
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    etag: Mapped[str | None] = mapped_column(String(512))
+    last_modified: Mapped[str | None] = mapped_column(String(128))
+    content_type: Mapped[str | None] = mapped_column(String(255))
+    body_sha256: Mapped[str | None] = mapped_column(ForeignKey("raw_body.sha256"), index=True)
+    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    reason: Mapped[str | None] = mapped_column(Text)  # error message / why not a transcript
+    briefing_id: Mapped[int | None] = mapped_column(ForeignKey("briefing.id"), index=True)
+    version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id"))
+    parser_version: Mapped[str | None] = mapped_column(String(32))
+
+    run: Mapped[CrawlRun | None] = relationship(back_populates="captures")
+
+
+class Version(Base):
+    __tablename__ = "version"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    briefing_id: Mapped[int] = mapped_column(ForeignKey("briefing.id", ondelete="CASCADE"))
+    number: Mapped[int]  # 1, 2, ... per briefing
+    content_hash: Mapped[str] = mapped_column(String(64), index=True)
+    parser_version: Mapped[str] = mapped_column(String(32))
+    cause: Mapped[str] = mapped_column(String(8), default="page")  # page | parser
+    data: Mapped[dict[str, Any]]  # the schema-v1 JSON
+    exchange_count: Mapped[int] = mapped_column(Integer, default=0)
+    is_latest: Mapped[bool] = mapped_column(Boolean, default=True)
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id", use_alter=True))
+
+    briefing: Mapped[Briefing] = relationship(back_populates="versions", foreign_keys=[briefing_id])
+    exchanges: Mapped[list[Exchange]] = relationship(
+        back_populates="version", order_by="Exchange.position", cascade="all, delete-orphan"
+    )
+
+    __table_args__ = (
+        UniqueConstraint("briefing_id", "number"),
+        # At most one latest version per briefing, enforced by the database.
+        Index(
+            "uq_version_latest",
+            "briefing_id",
+            unique=True,
+            sqlite_where=text("is_latest = 1"),
+            postgresql_where=text("is_latest"),
+        ),
+    )
+
+
+class Exchange(Base):
+    __tablename__ = "exchange"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"))
+    briefing_id: Mapped[int] = mapped_column(ForeignKey("briefing.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int]  # the schema's "index"
+    uid: Mapped[str] = mapped_column(String(32), index=True)  # stable across versions
+    fingerprint: Mapped[str] = mapped_column(String(64))  # hash of the exchange's content
+    kind: Mapped[str] = mapped_column(String(16))
+    asker: Mapped[str | None] = mapped_column(String(255), index=True)
+    question: Mapped[str | None] = mapped_column(Text)
+    answerer: Mapped[str | None] = mapped_column(String(255), index=True)
+    answer: Mapped[str | None] = mapped_column(Text)
+    follow_up: Mapped[bool] = mapped_column(Boolean, default=False)
+    after_conference: Mapped[bool] = mapped_column(Boolean, default=False)
+    turns: Mapped[list[Any]] = mapped_column(default=list)
+
+    version: Mapped[Version] = relationship(back_populates="exchanges")
+
+    __table_args__ = (UniqueConstraint("version_id", "position"),)
+
+
+class ChangeEvent(Base):
+    __tablename__ = "change_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    detected_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    type: Mapped[str] = mapped_column(String(24), index=True)
+    cause: Mapped[str] = mapped_column(String(8), default="page")  # page | parser
+    briefing_id: Mapped[int] = mapped_column(ForeignKey("briefing.id", ondelete="CASCADE"), index=True)
+    from_version: Mapped[int | None]  # version numbers
+    to_version: Mapped[int | None]
+    exchange_uid: Mapped[str | None] = mapped_column(String(32), index=True)
+    index_before: Mapped[int | None]
+    index_after: Mapped[int | None]
+    asker: Mapped[str | None] = mapped_column(String(255))
+    answerer: Mapped[str | None] = mapped_column(String(255))
+    fields: Mapped[list[Any] | None] = mapped_column(JSON)
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # e.g. word diff, URLs of a move
+    capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"))
+
+
+class CrawlLease(Base):
+    __tablename__ = "crawl_lease"
+
+    source: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(255))
+    run_id: Mapped[int | None]
+    acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
