@@ -48,7 +48,8 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+    type_annotation_map = {  # noqa: RUF012  (SQLAlchemy reads it as is)
+        datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
 
 
 # Values of the string "enum" columns (kept as strings: portable and easy to query).

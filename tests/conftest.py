@@ -39,3 +39,6 @@ def mfa_pages() -> Path:
 @pytest.fixture(scope="session")
 def mfa_site() -> Path:
     return MFA_SITE
+
+
+from tests.dbfixtures import db_url, engine  # noqa: E402,F401  (database fixtures)

@@ -29,7 +29,7 @@ class ListItem:
 @dataclass(slots=True)
 class ListPage:
     items: list[ListItem] = field(default_factory=list)  # briefing items only, page order
-    pages: list[str] = field(default_factory=list)  # absolute URLs of the other list pages, in order
+    pages: list[str] = field(default_factory=list)  # absolute URLs of all list pages announced
     skipped: list[ListItem] = field(default_factory=list)  # non-briefing items filtered out
 
 
@@ -52,4 +52,7 @@ def parse_html(
 
 
 def parse_list(selector: Selector, url: str) -> ListPage:
-    raise NotImplementedError
+    """Delegates to ``crawler.extract.listing`` (list layouts live there)."""
+    from crawler.extract.listing import parse_list as _parse_list
+
+    return _parse_list(selector, url)
