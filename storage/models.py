@@ -49,7 +49,10 @@ NAMING_CONVENTION = {
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map = {  # noqa: RUF012  (SQLAlchemy reads it as is)
-        datetime: UTCDateTime(), dict[str, Any]: JSON, list[Any]: JSON}
+        datetime: UTCDateTime(),
+        dict[str, Any]: JSON,
+        list[Any]: JSON,
+    }
 
 
 # Values of the string "enum" columns (kept as strings: portable and easy to query).
@@ -81,7 +84,8 @@ class CrawlRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(32), index=True)
-    kind: Mapped[str] = mapped_column(String(16), default="discovery")  # discovery|full|revisit|reparse
+    # discovery | full | revisit | reparse
+    kind: Mapped[str] = mapped_column(String(16), default="discovery")
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="running", index=True)
@@ -134,7 +138,9 @@ class BriefingLocation(Base):
     __tablename__ = "briefing_location"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    briefing_id: Mapped[int] = mapped_column(ForeignKey("briefing.id", ondelete="CASCADE"), index=True)
+    briefing_id: Mapped[int] = mapped_column(
+        ForeignKey("briefing.id", ondelete="CASCADE"), index=True
+    )
     url: Mapped[str] = mapped_column(String(2000), unique=True)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
@@ -203,7 +209,9 @@ class Exchange(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("version.id", ondelete="CASCADE"))
-    briefing_id: Mapped[int] = mapped_column(ForeignKey("briefing.id", ondelete="CASCADE"), index=True)
+    briefing_id: Mapped[int] = mapped_column(
+        ForeignKey("briefing.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int]  # the schema's "index"
     uid: Mapped[str] = mapped_column(String(32), index=True)  # stable across versions
     fingerprint: Mapped[str] = mapped_column(String(64))  # hash of the exchange's content
@@ -228,7 +236,9 @@ class ChangeEvent(Base):
     detected_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     type: Mapped[str] = mapped_column(String(24), index=True)
     cause: Mapped[str] = mapped_column(String(8), default="page")  # page | parser
-    briefing_id: Mapped[int] = mapped_column(ForeignKey("briefing.id", ondelete="CASCADE"), index=True)
+    briefing_id: Mapped[int] = mapped_column(
+        ForeignKey("briefing.id", ondelete="CASCADE"), index=True
+    )
     from_version: Mapped[int | None]  # version numbers
     to_version: Mapped[int | None]
     exchange_uid: Mapped[str | None] = mapped_column(String(32), index=True)
