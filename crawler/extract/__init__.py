@@ -10,8 +10,9 @@ Public API (stable; other packages import only these names):
   page, non-briefing item, empty body). ``str(exc)`` is a one-line reason.
 - ``parse_briefing(selector, url, source=None) -> Briefing``: ``source`` is ``mfa-en`` or
   ``mfa-zh``; inferred from the URL/page when ``None``.
-- ``parse_html(body, url, source=None, encoding=None) -> Briefing``: decode bytes (meta
-  charset, BOM, then UTF-8/GB18030 fallbacks) and call ``parse_briefing``.
+- ``parse_html(body, url, source=None, content_type=None) -> Briefing``: decode bytes
+  (header charset, BOM, meta charset, UTF-8, GB18030: see ``crawler.extract.charset``) and
+  call ``parse_briefing``.
 - ``parse_list(selector, url) -> ListPage``: briefing items on a list page and the other
   list pages it announces.
 - ``source_for_url(url) -> str | None``.

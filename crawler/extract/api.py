@@ -6,17 +6,24 @@ from dataclasses import dataclass, field
 
 from parsel import Selector
 
+from crawler.extract import mfa
+from crawler.extract.charset import decode_body
+from crawler.extract.errors import NotATranscript
 from crawler.schema import Briefing
 
-PARSER_VERSION = "0"
+PARSER_VERSION = "1"
 
-
-class NotATranscript(Exception):
-    """The page holds no briefing transcript; ``reason`` says why in one line."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+__all__ = [
+    "PARSER_VERSION",
+    "ListItem",
+    "ListPage",
+    "NotATranscript",
+    "decode_body",
+    "parse_briefing",
+    "parse_html",
+    "parse_list",
+    "source_for_url",
+]
 
 
 @dataclass(slots=True)
@@ -34,21 +41,23 @@ class ListPage:
 
 
 def source_for_url(url: str) -> str | None:
-    raise NotImplementedError
-
-
-def decode_body(body: bytes, content_type: str | None = None) -> str:
-    raise NotImplementedError
+    """``mfa-en`` or ``mfa-zh`` from the URL path, None when the path does not say."""
+    return mfa.source_for_url(url)
 
 
 def parse_briefing(selector: Selector, url: str, source: str | None = None) -> Briefing:
-    raise NotImplementedError
+    """The briefing on the page; raises :class:`NotATranscript` when there is none."""
+    return mfa.parse_page(selector, url, source)
 
 
 def parse_html(
     body: bytes | str, url: str, source: str | None = None, content_type: str | None = None
 ) -> Briefing:
-    raise NotImplementedError
+    """Decode ``body`` (see ``crawler.extract.charset``) and parse it."""
+    text = body if isinstance(body, str) else decode_body(body, content_type)
+    if not text.strip():
+        raise NotATranscript("empty body: the response has no content")
+    return parse_briefing(Selector(text=text), url, source)
 
 
 def parse_list(selector: Selector, url: str) -> ListPage:

@@ -1,0 +1,247 @@
+"""Paragraphs -> turns -> exchanges, shared by both languages.
+
+Turns: a labelled paragraph starts a turn, an unlabelled one continues the previous turn.
+Exchanges: paragraphs before the first question are statements (one per paragraph); a
+``qa`` exchange starts at a journalist turn that follows an official turn (or the first
+question) and holds every turn until the next start. Interjections stay in the current
+exchange; ``Follow-up``/``追问`` starts a new one; after-conference questions are flagged.
+A separator line (``****``) closes the current exchange: the unlabelled paragraphs after it
+(closing remarks, holiday notices) are statements again.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from crawler.extract.labels import Label, LabelContext, Role, classify, split_label
+from crawler.extract.text import Paragraph
+from crawler.schema import Exchange, Turn
+
+_SEPARATOR = re.compile(r"^[*＊\-—_=~·.。…#]{3,}$")
+_PARENTHESIZED = re.compile(r"^[（(](.+)[）)]$")
+_QUESTION_MARK = re.compile(r"[?？]")
+_REPORTED_SPEECH = re.compile(
+    r"^([\u4e00-\u9fff]{2,4}?)(?:表示|说|指出|强调|回答|称)[，,：:]"
+    r"|^([A-Z][a-z]+ [A-Z][a-z]+) (?:said|says|stated|noted|responded|answered)\b"
+)
+
+
+@dataclass(slots=True)
+class Block:
+    """One turn in page order, with the flags its label carried."""
+
+    role: Role
+    speaker: str | None
+    label: Label | None
+    paragraphs: list[str] = field(default_factory=list)
+    statement: bool = False  # outside any question: opening remarks or closing notices
+    closed: bool = False  # a parenthesized interjection: the next plain paragraph is not its
+
+    @property
+    def text(self) -> str:
+        return "\n".join(self.paragraphs)
+
+
+@dataclass(slots=True)
+class Speakers:
+    """Officials as they appear; resolves generic answers to the one spokesperson."""
+
+    title_officials: list[str]
+    seen: list[str] = field(default_factory=list)
+    generic_official_used: bool = False
+
+    def note(self, block: Block) -> None:
+        if block.role is not Role.OFFICIAL:
+            return
+        if block.label is not None and not block.label.generic:
+            self._add(block.label.speaker)
+        else:
+            self.generic_official_used = True
+            for name in self.title_officials:
+                self._add(name)
+
+    def _add(self, name: str) -> None:
+        if name not in self.seen:
+            self.seen.append(name)
+
+
+def paragraphs_to_blocks(paragraphs: list[Paragraph], ctx: LabelContext) -> list[Block]:
+    """Group paragraphs into turns; decide which are labels, separators, stage directions."""
+    blocks: list[Block] = []
+    in_question = False  # a question has been asked since the last separator
+    pending_after_conference = False
+    for para in paragraphs:
+        text = para.text
+        if _SEPARATOR.match(text.replace(" ", "")):
+            in_question = False
+            continue
+        label, rest = _label_of(para, ctx)
+        if label is not None and label.after_conference and not rest:
+            pending_after_conference = True  # "The following question was raised after ...".
+            continue
+        if label is None and _is_after_conference_marker(text):
+            pending_after_conference = True
+            continue
+        if label is None and blocks and _unlabelled_question(para, blocks[-1]):
+            label = Label("", Role.JOURNALIST, generic=True)
+            rest = text
+        if label is None and in_question and blocks:
+            label, rest = _reported_answer(text, blocks, ctx)
+            if label is None and blocks[-1].closed:
+                label, rest = _resumed_speaker(blocks), text
+        if label is None:
+            if blocks and (in_question or blocks[-1].statement):
+                blocks[-1].paragraphs.append(text)
+            else:  # an opening remark, or a notice after a separator line
+                blocks.append(
+                    Block(Role.OFFICIAL, None, _current_official(blocks), [text], statement=True)
+                )
+            continue
+        if label.role is Role.JOURNALIST:
+            in_question = True
+            if not label.generic:
+                ctx.journalists.add(label.speaker)
+            if pending_after_conference:
+                label.after_conference = True
+        elif label.role is Role.OFFICIAL and not label.generic:
+            ctx.officials.add(label.speaker)
+        statement = not in_question
+        block = Block(label.role, label.speaker or None, label, [rest] if rest else [], statement)
+        block.closed = bool(_PARENTHESIZED.match(text))
+        blocks.append(block)
+    return [b for b in blocks if b.paragraphs]
+
+
+def _label_of(para: Paragraph, ctx: LabelContext) -> tuple[Label | None, str]:
+    text = para.text
+    inner = _PARENTHESIZED.match(text)
+    if inner:  # "（记者：日本媒体。目前有没有相关计划？）": an interjection in parentheses
+        found = split_label(inner[1])
+        if found:
+            label = classify(found[0], para, ctx)
+            if label is not None:
+                label.interjection = True
+                return label, found[1]
+        return None, text
+    found = split_label(text)
+    if not found:
+        return None, text
+    label = classify(found[0], para, ctx)
+    return (label, found[1]) if label is not None else (None, text)
+
+
+def _reported_answer(text: str, blocks: list[Block], ctx: LabelContext) -> tuple[Label | None, str]:
+    """ "耿爽表示，…" / "Lu Kang said …" right after a question: the official answering."""
+    if blocks[-1].role is not Role.JOURNALIST:
+        return None, text
+    m = _REPORTED_SPEECH.match(text)
+    name = m and (m[1] or m[2])
+    if name and name in ctx.officials:
+        return Label(name, Role.OFFICIAL), text
+    return None, text
+
+
+def _resumed_speaker(blocks: list[Block]) -> Label | None:
+    """Who speaks again after a parenthesized interjection: the last official, if any."""
+    for block in reversed(blocks):
+        if block.role is Role.OFFICIAL and not block.statement:
+            return block.label
+    return None
+
+
+def _is_after_conference_marker(text: str) -> bool:
+    """A paragraph that only announces after-conference questions (no colon, no content)."""
+    lowered = text.lower()
+    return len(text) < 120 and (
+        ("after the press conference" in lowered and "question" in lowered)
+        or (text.startswith("会后") and ("问" in text) and len(text) < 30)
+    )
+
+
+def _unlabelled_question(para: Paragraph, previous: Block) -> bool:
+    """A bold question paragraph whose label the editors forgot, right after an answer."""
+    return (
+        para.bold
+        and previous.role is Role.OFFICIAL
+        and not previous.statement
+        and bool(_QUESTION_MARK.search(para.text[-3:]))
+    )
+
+
+def _current_official(blocks: list[Block]) -> Label | None:
+    for block in reversed(blocks):
+        if block.role is Role.OFFICIAL and block.label is not None and not block.label.generic:
+            return block.label
+    return None
+
+
+def blocks_to_exchanges(
+    blocks: list[Block], title_officials: list[str]
+) -> tuple[list[Exchange], list[str]]:
+    """Exchanges in page order and the officials who spoke, in order of first appearance."""
+    speakers = Speakers(title_officials)
+    for block in blocks:
+        speakers.note(block)
+    sole = speakers.seen[0] if len(speakers.seen) == 1 else None
+    groups: list[list[Block]] = []
+    for block in blocks:
+        if block.statement:
+            groups.extend([_statement_block(block, p, i)] for i, p in enumerate(block.paragraphs))
+            continue
+        if _starts_exchange(block, groups):
+            groups.append([block])
+        else:
+            groups[-1].append(block)
+    exchanges = [_exchange(i, group, sole) for i, group in enumerate(groups)]
+    return exchanges, speakers.seen
+
+
+def _statement_block(block: Block, paragraph: str, position: int) -> Block:
+    """One statement paragraph; only its first paragraph keeps the printed label."""
+    speaker = block.speaker if position == 0 else None
+    return Block(block.role, speaker, block.label, [paragraph], statement=True)
+
+
+def _starts_exchange(block: Block, groups: list[list[Block]]) -> bool:
+    if not groups or groups[-1][0].statement:
+        return True
+    if block.role is not Role.JOURNALIST:
+        return False
+    label = block.label
+    if label is not None and label.interjection:
+        return False
+    if label is not None and (label.follow_up or label.after_conference):
+        return True
+    last = groups[-1][-1]
+    return last.role is not Role.JOURNALIST
+
+
+def _exchange(index: int, group: list[Block], sole: str | None) -> Exchange:
+    first = group[0]
+    if first.statement:
+        answerer = _official_name(first.label, sole) if first.role is Role.OFFICIAL else None
+        turn = Turn(first.role.value, first.speaker, first.text)
+        return Exchange(index, "statement", None, None, answerer, first.text, turns=[turn])
+    questions = [b for b in group if b.role is Role.JOURNALIST]
+    answers = [b for b in group if b.role is Role.OFFICIAL]
+    asker_label = questions[0].label if questions else None
+    asker = asker_label.speaker if asker_label and not asker_label.generic else None
+    answerer = _official_name(answers[0].label, sole) if answers else None
+    return Exchange(
+        index=index,
+        kind="qa",
+        asker=asker,
+        question="\n".join(b.text for b in questions) or None,
+        answerer=answerer,
+        answer="\n".join(b.text for b in answers) or None,
+        follow_up=bool(asker_label and asker_label.follow_up),
+        after_conference=any(b.label is not None and b.label.after_conference for b in questions),
+        turns=[Turn(b.role.value, b.speaker, b.text) for b in group],
+    )
+
+
+def _official_name(label: Label | None, sole: str | None) -> str | None:
+    if label is not None and not label.generic and label.role is Role.OFFICIAL:
+        return label.speaker
+    return sole

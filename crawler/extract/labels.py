@@ -1,0 +1,224 @@
+"""Speaker labels: the short text before the first colon at the start of a paragraph.
+
+A colon makes a label only when the text before it names a speaker. Cues, strongest first:
+generic role words (``Q``, ``答``, ``Follow-up``, ``记者澄清`` ...), the officials named in
+the title or known to have held the job, the ``...记者`` shape of Chinese outlet labels,
+bold markup (questions are bold), a question mark in the paragraph, outlet-like words, and
+finally the shape of the text (a short name, not a sentence).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from crawler.extract.text import Paragraph
+
+
+class Role(StrEnum):
+    JOURNALIST = "journalist"
+    OFFICIAL = "official"
+    OTHER = "other"
+
+
+@dataclass(slots=True)
+class Label:
+    speaker: str  # as printed, without the colon
+    role: Role
+    generic: bool = False  # Q / A / 问 / 答 / Journalist ...: names nobody
+    follow_up: bool = False
+    interjection: bool = False  # stays inside the current exchange
+    after_conference: bool = False
+
+
+@dataclass(slots=True)
+class LabelContext:
+    """What the page tells us about its speakers, plus what earlier paragraphs taught."""
+
+    officials: set[str] = field(default_factory=set)  # names from the title + known names
+    journalists: set[str] = field(default_factory=set)  # labels already seen on questions
+
+
+# Spokespersons of the ministry, past and present: a cue, never the only one.
+KNOWN_OFFICIALS = frozenset(
+    """
+    Zhu Bangzao|Sun Yuxi|Zhang Qiyue|Kong Quan|Liu Jianchao|Qin Gang|Jiang Yu|Ma Zhaoxu|Hong Lei
+    Liu Weimin|Hua Chunying|Lu Kang|Geng Shuang|Zhao Lijian|Wang Wenbin|Mao Ning|Lin Jian
+    Guo Jiakun|Tang Guoqiang|Shen Guofang|朱邦造|孙玉玺|章启月|孔泉|刘建超|秦刚|姜瑜|马朝旭|洪磊
+    刘为民|华春莹|陆慷|耿爽|赵立坚|汪文斌|毛宁|林剑|郭嘉昆|唐国强|沈国放
+    """.replace("\n", "|")
+    .strip("|")
+    .split("|")
+) - {""}
+
+_GENERIC = {
+    # label (lower-case) -> (role, follow_up, interjection)
+    "q": (Role.JOURNALIST, False, False),
+    "question": (Role.JOURNALIST, False, False),
+    "问": (Role.JOURNALIST, False, False),
+    "记者问": (Role.JOURNALIST, False, False),
+    "journalist": (Role.JOURNALIST, False, False),
+    "reporter": (Role.JOURNALIST, False, False),
+    "记者": (Role.JOURNALIST, False, False),
+    "follow-up": (Role.JOURNALIST, True, False),
+    "follow-up question": (Role.JOURNALIST, True, False),
+    "follow up": (Role.JOURNALIST, True, False),
+    "followup": (Role.JOURNALIST, True, False),
+    "追问": (Role.JOURNALIST, True, False),
+    "记者追问": (Role.JOURNALIST, True, False),
+    "a": (Role.OFFICIAL, False, False),
+    "answer": (Role.OFFICIAL, False, False),
+    "答": (Role.OFFICIAL, False, False),
+    "spokesperson": (Role.OFFICIAL, False, False),
+    "spokesman": (Role.OFFICIAL, False, False),
+    "发言人": (Role.OFFICIAL, False, False),
+    "moderator": (Role.OTHER, False, False),
+    "host": (Role.OTHER, False, False),
+    "主持人": (Role.OTHER, False, False),
+}
+# "Journalist clarifies", "Journalist adds", "记者澄清", "记者解释", "记者补充" ...
+_INTERJECTION = re.compile(
+    r"^(?:the\s+)?(?:journalist|reporter|correspondent)\s+"
+    r"(?:clarifies|clarified|adds|added|explains|explained|continues|continued|asks|asked|"
+    r"interjects|interjected|responds|responded|replies|replied|says|said|notes|noted)$"
+    r"|^记者(?:澄清|解释|补充|插话|回答|说|表示|笑|确认|更正)$",
+    re.IGNORECASE,
+)
+# "The following question was raised (by a journalist) after the press conference",
+# "After the press conference, the following question was raised", "会后有记者问及".
+_AFTER_CONFERENCE = re.compile(
+    r"after\s+the\s+(?:regular\s+)?(?:press\s+)?(?:conference|briefing)"
+    r"|^会后|记者会后|例行记者会结束后",
+    re.IGNORECASE,
+)
+_QUESTION_WORDS = re.compile(r"question|asked|raised|问|提问", re.IGNORECASE)
+
+_COLON = re.compile(r"[:：]")
+_CLOCK = re.compile(r"\d\s*$")  # "As of 24:00": a time, not a label
+_EN_SMALL_WORDS = frozenset(
+    [
+        "of",
+        "the",
+        "and",
+        "de",
+        "da",
+        "del",
+        "la",
+        "le",
+        "du",
+        "von",
+        "van",
+        "for",
+        "in",
+        "on",
+        "at",
+        "&",
+        "y",
+        "e",
+        "der",
+        "des",
+    ]
+)
+_EN_WORD = re.compile(r"^[A-Z0-9《“\"(][\w'’.&()/+\-]*$|^[a-z]+[A-Z][\w'’.&-]*$")
+_EN_OUTLET_WORDS = re.compile(
+    r"\b(?:TV|News|Agency|Times|Daily|Post|Press|Radio|Broadcasting|Broadcast|Media|Network|"
+    r"Journal|Service|Group|Television|Channel|Herald|Tribune|Shimbun|Novosti|Sputnik|Reuters|"
+    r"Bloomberg|Review|Magazine|Weekly|Corporation|Company|Xinhua|Kyodo|Yonhap|Tass|Newspaper|"
+    r"Observer|Gazette|Asahi|Nikkei|Paper|Telegraph|Guardian|Monitor|Online|Outlook|Bureau)\b"
+)
+_ACRONYM = re.compile(r"^[A-Z][A-Z0-9&\-]{1,7}$")
+_PERSON_NAME_EN = re.compile(r"^[A-Z][a-z]+(?:[ -][A-Z][a-z]+){1,2}$")
+_ZH_FORBIDDEN = re.compile(r"[，。；！？、“”‘’,;!?\"']")
+_ZH_OUTLET_CHARS = re.compile(
+    r"社|台|报|网|媒体|电视|通讯|新闻|杂志|周刊|广播|时报|日报|通讯社|CGTN|NHK"
+)
+_HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
+_QUESTION_MARK = re.compile(r"[?？]")
+
+
+def split_label(text: str) -> tuple[str, str] | None:
+    """``(label, rest)`` when the paragraph starts with a short ``xxx:`` head, else None."""
+    m = _COLON.search(text, 0, 130)
+    if m is None:
+        return None
+    head = text[: m.start()].rstrip()
+    rest = text[m.end() :].strip()
+    if not head or len(head) > 120 or (_CLOCK.search(head) and rest[:1].isdigit()):
+        return None
+    return head, rest
+
+
+def classify(head: str, para: Paragraph, ctx: LabelContext) -> Label | None:
+    """The label ``head`` (text before the colon) names, or None when it is not a label."""
+    key = " ".join(head.split()).lower()
+    if key in _GENERIC:
+        role, follow_up, interjection = _GENERIC[key]
+        return Label(head, role, generic=True, follow_up=follow_up, interjection=interjection)
+    if _INTERJECTION.match(key):
+        return Label(head, Role.JOURNALIST, generic=True, interjection=True)
+    if _AFTER_CONFERENCE.search(head) and _QUESTION_WORDS.search(head):
+        return Label(head, Role.JOURNALIST, generic=True, after_conference=True)
+    if head in ctx.officials:
+        return Label(head, Role.OFFICIAL)
+    if head in ctx.journalists:
+        return Label(head, Role.JOURNALIST)
+    if _HAS_HAN.search(head):
+        return _classify_zh(head, para, ctx)
+    return _classify_en(head, para, ctx)
+
+
+def _classify_zh(head: str, para: Paragraph, ctx: LabelContext) -> Label | None:
+    if len(head) > 30 or _ZH_FORBIDDEN.search(head):
+        return None
+    # "路透社记者", "《中国日报》记者", "法新社记者追问" (a follow-up by a named outlet).
+    m = re.match(r"^(.+?记者)(追问|澄清|解释|补充)?$", head)
+    if m:
+        follow_up = m[2] == "追问"
+        interjection = m[2] in ("澄清", "解释", "补充")
+        return Label(head, Role.JOURNALIST, follow_up=follow_up, interjection=interjection)
+    questioned = para.bold_prefix(len(head)) or bool(_QUESTION_MARK.search(para.text))
+    if questioned and _ZH_OUTLET_CHARS.search(head):
+        return Label(head, Role.JOURNALIST)
+    return None
+
+
+def _classify_en(head: str, para: Paragraph, ctx: LabelContext) -> Label | None:
+    if not _looks_like_name(head):
+        return None
+    bold = para.bold_prefix(len(head))
+    asks = bool(_QUESTION_MARK.search(para.text))
+    if bold or _EN_OUTLET_WORDS.search(head) or _ACRONYM.match(head):
+        return Label(head, Role.JOURNALIST)
+    if _PERSON_NAME_EN.match(head) and not asks:
+        # A plain, unbolded person's name answering: an official not named in the title
+        # (a spokesperson introducing a colleague, a guest official).
+        return Label(head, Role.OFFICIAL)
+    if asks:
+        return Label(head, Role.JOURNALIST)
+    return None
+
+
+def _looks_like_name(head: str) -> bool:
+    """A short title-cased phrase ("China Daily", "RIA Novosti"), not a sentence."""
+    words = head.split()
+    if not 1 <= len(words) <= 8 or not words[0][:1].isupper():
+        return False
+    return all(_EN_WORD.match(w) or w.lower() in _EN_SMALL_WORDS for w in words)
+
+
+def title_officials(title: str) -> list[str]:
+    """Spokesperson names a title gives: "Spokesperson Mao Ning's ...", "发言人毛宁主持..."."""
+    names: list[str] = []
+    for m in re.finditer(
+        r"Spokes(?:person|man|woman)\s+((?:[A-Z][a-z]+[ -]?){1,3}?)\s*(?:'|’|&#39;)s\b", title
+    ):
+        names.append(m[1].strip())
+    for m in re.finditer(r"发言人([\u4e00-\u9fff]{2,4}?)(?:主持|答记者问|就|发表|表示)", title):
+        names.append(m[1])
+    for m in re.finditer(
+        r"Spokes(?:person|man|woman)s?\s+([A-Z][a-z]+ [A-Z][a-z]+) and ([A-Z][a-z]+ [A-Z][a-z]+)",
+        title,
+    ):
+        names.extend([m[1], m[2]])
+    return list(dict.fromkeys(names))

@@ -1,0 +1,164 @@
+"""The ministry's transcript pages (``mfa-en``, ``mfa-zh``): one function per field."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+from parsel import Selector
+
+from crawler.extract import dates, templates
+from crawler.extract.errors import NotATranscript
+from crawler.extract.exchanges import blocks_to_exchanges, paragraphs_to_blocks
+from crawler.extract.labels import KNOWN_OFFICIALS, LabelContext, title_officials
+from crawler.extract.text import Paragraph
+from crawler.extract.titles import is_briefing_title
+from crawler.schema import Briefing, Translation
+from crawler.urls import canonical_url
+
+SOURCE_LANGUAGE = {"mfa-en": "en", "mfa-zh": "zh"}
+_EN_PATH = re.compile(r"^/(?:eng|mfa_eng|ce/\w+/eng)/")
+_ZH_PATH = re.compile(r"^/(?:web|chn|zyxw|wjdt_674879|fyrbt_673021|ce/\w+/chn)/|^/(?:wjdt|fyrbt)")
+_ERROR_PATH = re.compile(r"/error\.html?$|/web/system/|/system/", re.IGNORECASE)
+_ERROR_TEXT = re.compile(
+    r"系统维护|页面不存在|已删除|找不到|cannot be found|page not found|not found|"
+    r"system maintenance|under maintenance",
+    re.IGNORECASE,
+)
+_LIST_SCRIPT = re.compile(r"\bcountPage\b|createPageHTML")
+_HAN = re.compile(r"[\u4e00-\u9fff]")
+
+
+def source_for_url(url: str) -> str | None:
+    """``mfa-en`` / ``mfa-zh`` from the URL path (any host: mirrors keep the paths)."""
+    path = urlsplit(url).path or "/"
+    if _EN_PATH.match(path):
+        return "mfa-en"
+    if _ZH_PATH.match(path):
+        return "mfa-zh"
+    return None
+
+
+def parse_page(sel: Selector, url: str, source: str | None = None) -> Briefing:
+    reject_error_page(sel, url)
+    title = require_title(sel)
+    source = source or source_for_url(url) or source_for_page(sel, title)
+    language = SOURCE_LANGUAGE.get(source) or ("zh" if _HAN.search(title) else "en")
+    if not is_briefing_title(title, "zh" if _HAN.search(title) else "en"):
+        raise NotATranscript(f"not a press briefing: {title!r}")
+    container, paragraphs = require_body(sel)
+    line = templates.date_line(sel)
+    officials_in_title = title_officials(title)
+    ctx = LabelContext(officials=set(KNOWN_OFFICIALS) | set(officials_in_title))
+    blocks = paragraphs_to_blocks(paragraphs, ctx)
+    exchanges, spokespersons = blocks_to_exchanges(blocks, officials_in_title)
+    if not any(e.kind == "qa" for e in exchanges) and len(exchanges) < 2:
+        raise NotATranscript("empty body: no exchanges found in the transcript container")
+    return Briefing(
+        source=source,
+        url=canonical_url(url),
+        language=language,
+        title=title,
+        held_on=held_on(sel, title, line, container).isoformat(),
+        published_at=dates.timestamp(line),
+        spokespersons=spokespersons,
+        translations=translations(sel, url),
+        exchanges=exchanges,
+    )
+
+
+def source_for_page(sel: Selector, title: str) -> str:
+    lang = (sel.xpath("/html/@lang").get() or "").lower()
+    if lang.startswith("zh") or _HAN.search(title):
+        return "mfa-zh"
+    return "mfa-en"
+
+
+def reject_error_page(sel: Selector, url: str) -> None:
+    """Soft errors: ``/error.htm`` answered 200, the ``/web/system/`` maintenance page."""
+    if _ERROR_PATH.search(urlsplit(url).path or ""):
+        raise NotATranscript(f"error page: {urlsplit(url).path}")
+    head = " ".join(sel.xpath("//title//text() | //meta[@name='ColumnName']/@content").getall())
+    if _ERROR_TEXT.search(head):
+        raise NotATranscript(f"error page: {' '.join(head.split())[:80]!r}")
+
+
+def require_title(sel: Selector) -> str:
+    title = templates.page_title(sel)
+    if not title:
+        raise NotATranscript("no title: not an article page")
+    if _ERROR_TEXT.search(title):
+        raise NotATranscript(f"error page: {title!r}")
+    return title
+
+
+def require_body(sel: Selector) -> tuple[etree._Element, list[Paragraph]]:
+    found = templates.body_container(sel)
+    if found is None:
+        raise NotATranscript(_no_body_reason(sel))
+    return found
+
+
+def _no_body_reason(sel: Selector) -> str:
+    scripts = " ".join(sel.xpath("//script/text()").getall())
+    if _LIST_SCRIPT.search(scripts):
+        return "list page: pagination script and no transcript body"
+    text = " ".join(sel.xpath("//body//text()[not(ancestor::script)]").getall())
+    if _ERROR_TEXT.search(text):
+        return "error page: the page says it cannot be found"
+    return "empty body: no transcript text on the page"
+
+
+def held_on(sel: Selector, title: str, line: str | None, container: etree._Element) -> date:
+    """The conference date: the title's date, completed and checked by the page's other dates."""
+    shown = dates.first_full_date(line)
+    if shown is None:  # no date line: the CMS's PubDate meta, when the template has it
+        shown = dates.first_full_date(templates.meta_content(sel, "PubDate"))
+    named = dates.title_date(title)
+    if named is not None and named.year is not None:
+        full = named.complete()
+        if full and shown and (full.month, full.day) == (shown.month, shown.day):
+            return shown  # a year typo in the title; the date line agrees on the day
+        if full:
+            return full
+    if named is not None:
+        year_hints = [shown] if shown else []
+        year_hints += dates.cms_file_dates(templates.image_sources(container))
+        year_hints += _body_dates(container, named)
+        if year_hints:
+            return _complete_year(named, year_hints[0])
+    if shown:
+        return shown
+    uploads = dates.cms_file_dates(templates.image_sources(container))
+    if uploads:
+        return min(uploads)
+    raise NotATranscript("no date: neither the title nor the page shows when it was held")
+
+
+def _body_dates(container: etree._Element, named: dates.PartialDate) -> list[date]:
+    """Full dates in the body that fall on the title's month and day."""
+    text = " ".join(container.itertext())
+    return [
+        d.complete()
+        for d in dates.find_dates(text)
+        if d.year and (d.month, d.day) == (named.month, named.day) and d.complete()
+    ]
+
+
+def _complete_year(named: dates.PartialDate, reference: date) -> date:
+    """The year that puts the title's month/day nearest to (and not long after) ``reference``."""
+    options = [named.complete(reference.year + delta) for delta in (-1, 0, 1)]
+    valid = [d for d in options if d is not None and d <= reference + timedelta(days=7)]
+    if not valid:
+        valid = [d for d in options if d is not None]
+    return min(valid, key=lambda d: abs((reference - d).days))
+
+
+def translations(sel: Selector, url: str) -> list[Translation]:
+    seen: dict[str, Translation] = {}
+    for language, href in templates.translation_links(sel):
+        absolute = urljoin(url, href)
+        seen.setdefault(absolute, Translation(language, absolute))
+    return list(seen.values())
