@@ -1,0 +1,250 @@
+"""``briefings history``, ``briefings diff`` and ``briefings changes``: what changed, when."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from scheduler.commands.common import db_option, echo_json, fail, json_option
+
+TYPE_CHOICES = ("added", "removed", "edited", "moved", "briefing-removed", "restored")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(history_command)
+    group.add_command(diff_command)
+    group.add_command(changes_command)
+
+
+@contextmanager
+def _read_session(db_url: str | None) -> Iterator[Session]:
+    """A read-only session; a missing SQLite file is an error, not a new empty archive."""
+    from storage.db import is_sqlite, make_engine, resolve_db_url
+
+    url = resolve_db_url(db_url)
+    if is_sqlite(url):
+        database = make_url(url).database
+        if database not in (None, "", ":memory:") and not Path(database).exists():
+            fail(f"no database at {database} (crawl first, or pass --db)")
+    engine: Engine = make_engine(url, immediate=False)
+    try:
+        with Session(engine) as session:
+            yield session
+    finally:
+        engine.dispose()
+
+
+def _run(db_url: str | None, work: Callable[[Session], Any]) -> Any:
+    """Run ``work`` in a read session, turning lookup and database errors into one line."""
+    from storage.changes import NotFound
+
+    try:
+        with _read_session(db_url) as session:
+            return work(session)
+    except NotFound as exc:
+        fail(str(exc))
+    except SQLAlchemyError as exc:
+        fail(f"database error: {str(exc).splitlines()[0]}")
+
+
+def _color() -> bool:
+    return sys.stdout.isatty()
+
+
+# --- history --------------------------------------------------------------------------
+
+
+@click.command("history")
+@click.argument("ref")
+@json_option
+@db_option
+def history_command(ref: str, as_json: bool, db_url: str | None) -> None:
+    """Every version of one briefing, with what changed in each.
+
+    REF is a briefing id or any URL the briefing was seen at (host aliases work).
+
+    \b
+    Examples:
+      briefings history 42
+      briefings history https://www.mfa.gov.cn/eng/xw/fyrbt/lxjzh/202504/t20250430_11614172.html
+      briefings history 42 --json | jq '.versions[-1]'
+    """
+    from storage.changes import history
+
+    result = _run(db_url, lambda session: history(session, ref))
+    if as_json:
+        echo_json(result.to_json())
+        return
+    _print_history(result)
+
+
+def _print_history(result: Any) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    # Piped output is not wrapped at rich's default 80 columns: keep summaries on one line.
+    width = None if sys.stdout.isatty() else 160
+    console = Console(file=sys.stdout, highlight=False, width=width)
+    held = result.held_on.isoformat() if result.held_on else "date unknown"
+    console.print(f"[bold]{_rich_escape(result.title or '(untitled)')}[/bold]")
+    console.print(f"{result.source} · {held} · briefing {result.id} · {result.status}")
+    for url in result.locations or [result.url]:
+        console.print(f"  {_rich_escape(url)}", soft_wrap=True)
+    table = Table("version", "first seen", "last seen", "cause", "exchanges", "changes")
+    for v in result.versions:
+        table.add_row(
+            str(v.number) + (" (latest)" if v.is_latest else ""),
+            _stamp(v.first_seen),
+            _stamp(v.last_seen),
+            v.cause,
+            str(v.exchange_count),
+            _rich_escape(v.summary),
+        )
+    console.print(table)
+    for event in result.events:
+        console.print(f"{_stamp(event.detected_at)}  {event.type}")
+
+
+def _rich_escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def _stamp(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
+
+
+# --- diff -----------------------------------------------------------------------------
+
+
+@click.command("diff")
+@click.argument("ref")
+@click.option("--from", "from_n", type=int, default=None, help="Old version number.")
+@click.option("--to", "to_n", type=int, default=None, help="New version number (default latest).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "html"]),
+    default="text",
+    show_default=True,
+    help="text: coloured word diff; json: for machines; html: a side-by-side page.",
+)
+@db_option
+def diff_command(
+    ref: str, from_n: int | None, to_n: int | None, fmt: str, db_url: str | None
+) -> None:
+    """What changed between two versions of a briefing, exchange by exchange.
+
+    Without --from/--to, compares the latest version with the one before it.
+
+    \b
+    Examples:
+      briefings diff 42
+      briefings diff 42 --from 1 --to 3 --format json
+      briefings diff 42 --format html > diff.html
+    """
+    from storage.changes import find_briefing, version_diff
+    from storage.render import render_diff_html, render_diff_text
+
+    def work(session: Session) -> tuple[Any, str, str | None]:
+        briefing = find_briefing(session, ref)
+        return version_diff(session, briefing.id, from_n, to_n), briefing.url, briefing.title
+
+    result, url, title = _run(db_url, work)
+    if fmt == "json":
+        echo_json(result.to_json())
+    elif fmt == "html":
+        click.echo(render_diff_html(result, title=title, url=url), nl=False)
+    else:
+        click.echo(render_diff_text(result, color=_color()), nl=False, color=_color())
+
+
+# --- changes --------------------------------------------------------------------------
+
+
+@click.command("changes")
+@click.option("--since", metavar="DATE", default=None, help="Only events detected since DATE.")
+@click.option("--source", metavar="S", default=None, help="Only this source (mfa-en, mfa-zh).")
+@click.option(
+    "--type",
+    "types",
+    type=click.Choice(TYPE_CHOICES),
+    multiple=True,
+    help="Only events of this type (repeatable).",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "atom"]),
+    default="text",
+    show_default=True,
+    help="atom: an Atom 1.0 feed for feed readers.",
+)
+@click.option(
+    "--include-parser", is_flag=True, help="Also show changes caused by a parser upgrade."
+)
+@click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N events.")
+@db_option
+def changes_command(
+    since: str | None,
+    source: str | None,
+    types: tuple[str, ...],
+    fmt: str,
+    include_parser: bool,
+    limit: int | None,
+    db_url: str | None,
+) -> None:
+    """The ledger of changes across the archive, newest first.
+
+    DATE is YYYY-MM-DD or an ISO 8601 time (UTC unless it carries an offset).
+
+    \b
+    Examples:
+      briefings changes --since 2026-11-01
+      briefings changes --source mfa-en --type removed --type edited
+      briefings changes --format atom > changes.atom
+    """
+    from storage.changes import change_ledger
+    from storage.render import render_atom, render_ledger_text
+
+    since_at = _parse_since(since) if since else None
+    events = _run(
+        db_url,
+        lambda session: change_ledger(
+            session,
+            since=since_at,
+            source=source,
+            types=types or None,
+            include_parser=include_parser,
+            limit=limit,
+        ),
+    )
+    if fmt == "json":
+        echo_json([e.to_json() for e in events])
+    elif fmt == "atom":
+        title = "briefings: changes" + (f" ({source})" if source else "")
+        feed_id = "tag:briefings,2026:changes" + (f"/{source}" if source else "")
+        click.echo(render_atom(events, title=title, feed_id=feed_id), nl=False)
+    elif not events:
+        click.echo("no changes", err=True)
+    else:
+        click.echo(render_ledger_text(events, color=_color()), nl=False, color=_color())
+
+
+def _parse_since(value: str) -> datetime:
+    try:
+        parsed = datetime.fromisoformat(value.strip())
+    except ValueError:
+        fail(f"--since: not a date: {value!r} (use YYYY-MM-DD or an ISO 8601 time)")
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)

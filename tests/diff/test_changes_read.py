@@ -1,0 +1,169 @@
+"""The read side over a database filled through the models: history, version_diff, ledger."""
+
+from __future__ import annotations
+
+import copy
+from datetime import timedelta
+
+import pytest
+from sqlalchemy.orm import Session
+
+from storage.changes import NotFound, change_ledger, find_briefing, history, version_diff
+from storage.db import session_scope
+from tests.diff.helpers import (
+    EN_URL,
+    T0,
+    add_briefing,
+    add_briefing_event,
+    qa,
+    record_version,
+    set_text,
+    statement,
+    summary,
+)
+
+V1 = [
+    statement("Good afternoon. Let me start with an announcement about the summit next week."),
+    qa(
+        "Reuters",
+        "Can you confirm the minister will visit Washington next week?",
+        "I have no information to offer. We will release information in due course.",
+    ),
+    qa(
+        "AFP",
+        "What is China's response to the new EU sanctions on Chinese firms?",
+        "China firmly opposes unilateral sanctions. We urge the EU to correct its wrong practice.",
+    ),
+    qa(
+        "CCTV",
+        "Could you share more details about the forum held yesterday in Beijing?",
+        "The forum brought together more than three hundred participants from forty countries.",
+    ),
+]
+
+
+def v2() -> list[dict]:
+    after = copy.deepcopy(V1)
+    set_text(after[2], "answer", "China firmly opposes unilateral sanctions.")
+    del after[3]
+    return after
+
+
+@pytest.fixture
+def filled(engine):
+    """Briefing 1 with three versions: v2 edits and removes, v3 is a parser re-split."""
+    with session_scope(engine) as session:
+        b = add_briefing(session, aliases=(EN_URL.replace("https://www.fmprc", "https://www.mfa"),))
+        record_version(session, b, V1)
+        record_version(session, b, v2())
+        v3 = v2()
+        v3[1]["turns"][1]["speaker"] = "Spokesperson"
+        record_version(session, b, v3, cause="parser")
+        add_briefing_event(session, b, "briefing-removed", T0 + timedelta(days=5))
+        other = add_briefing(
+            session,
+            url="https://www.fmprc.gov.cn/web/t1.shtml",
+            source="mfa-zh",
+            title="例行记者会",
+        )
+        record_version(
+            session,
+            other,
+            [qa("路透社记者", "请问中方对此有何评论？", "中方立场是一贯的。", "毛宁")],
+        )
+        record_version(
+            session,
+            other,
+            [qa("法新社记者", "请问中方对此有何评论？", "中方立场是一贯的。", "毛宁")],
+        )
+        return b.id, other.id
+
+
+def test_find_briefing_by_id_url_and_alias(engine, filled) -> None:
+    bid, _ = filled
+    with Session(engine) as session:
+        assert find_briefing(session, bid).id == bid
+        assert find_briefing(session, str(bid)).id == bid
+        assert find_briefing(session, EN_URL).id == bid
+        alias = EN_URL.replace("https://www.fmprc.gov.cn", "http://mfa.gov.cn")
+        assert find_briefing(session, alias).id == bid
+        with pytest.raises(NotFound):
+            find_briefing(session, "https://example.org/nothing.html")
+        with pytest.raises(NotFound):
+            find_briefing(session, 999)
+
+
+def test_history(engine, filled) -> None:
+    bid, _ = filled
+    with Session(engine) as session:
+        result = history(session, bid)
+    assert [(v.number, v.cause, v.exchange_count, v.summary) for v in result.versions] == [
+        (1, "page", 4, "first capture"),
+        (2, "page", 3, "1 removed, 1 edited"),
+        (3, "parser", 3, "1 edited (parser change)"),
+    ]
+    assert [v.is_latest for v in result.versions] == [False, False, True]
+    assert [e.type for e in result.events] == ["briefing-removed"]
+    assert len(result.locations) == 2
+    data = result.to_json()
+    assert data["versions"][1]["counts"] == {"removed": 1, "edited": 1}
+
+
+def test_history_computes_a_summary_when_no_events_were_stored(engine) -> None:
+    with session_scope(engine) as session:
+        b = add_briefing(session)
+        record_version(session, b, V1)
+        record_version(session, b, v2(), store_events=False)
+        bid = b.id
+    with Session(engine) as session:
+        assert [v.summary for v in history(session, bid).versions] == [
+            "first capture",
+            "1 removed, 1 edited",
+        ]
+
+
+def test_version_diff_defaults_to_latest_pair(engine, filled) -> None:
+    bid, _ = filled
+    with Session(engine) as session:
+        latest = version_diff(session, bid)
+        first = version_diff(session, bid, 1, 2)
+        span = version_diff(session, EN_URL, from_n=1)
+        with pytest.raises(NotFound):
+            version_diff(session, bid, 1, 9)
+    assert (latest.from_version, latest.to_version) == (2, 3)
+    assert summary(latest.changes) == [("edited", 1, 1, ["turns"])]
+    assert summary(first.changes) == [("edited", 2, 2, ["answer"]), ("removed", 3, None, [])]
+    assert (span.from_version, span.to_version) == (1, 3)
+    assert [c.type for c in span.changes] == ["edited", "edited", "removed"]
+
+
+def test_version_diff_uses_stored_uids(engine, filled) -> None:
+    bid, _ = filled
+    with Session(engine) as session:
+        ledger = {e.exchange_uid for e in change_ledger(session, include_parser=True)}
+        diff = version_diff(session, bid, 1, 2)
+    assert {c.exchange_id for c in diff.changes} <= ledger
+
+
+def test_ledger_newest_first_and_filters(engine, filled) -> None:
+    bid, other = filled
+    with Session(engine) as session:
+        events = change_ledger(session)
+        assert [e.type for e in events] == ["briefing-removed", "edited", "removed", "edited"]
+        assert [e.briefing_id for e in events] == [bid, other, bid, bid]
+        with_parser = change_ledger(session, include_parser=True)
+        assert [e.cause for e in with_parser].count("parser") == 1
+        assert [e.type for e in change_ledger(session, source="mfa-zh")] == ["edited"]
+        assert [e.type for e in change_ledger(session, types=["removed"])] == ["removed"]
+        recent = change_ledger(session, since=T0 + timedelta(days=2))
+        assert [e.type for e in recent] == ["briefing-removed"]
+        assert len(change_ledger(session, limit=2)) == 2
+    zh = next(e for e in events if e.source == "mfa-zh")
+    assert (zh.asker, zh.fields, zh.index) == ("法新社记者", ["asker"], 0)
+    data = zh.to_json()
+    assert data["briefing"]["title"] == "例行记者会"
+    assert data["exchange"]["asker"] == "法新社记者"
+    removed = next(e for e in events if e.type == "removed")
+    assert removed.before.startswith("Could you share more details")
+    assert removed.after is None
+    assert events[0].to_json()["exchange"] is None

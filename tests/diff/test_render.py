@@ -1,0 +1,107 @@
+"""Renderers: escaping, Atom validity (no database)."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from datetime import UTC, date, datetime
+
+from storage.changes import ChangeEventView
+from storage.diff import diff_exchanges
+from storage.render import render_atom, render_diff_html, render_diff_text
+from tests.diff.helpers import qa, reindex
+
+EVIL = '<script>alert(1)</script> & \x0b "quoted"'
+
+
+def event(i: int, **kw) -> ChangeEventView:
+    base = dict(
+        id=i,
+        type="edited",
+        cause="page",
+        detected_at=datetime(2026, 11, i, tzinfo=UTC),
+        briefing_id=1,
+        briefing_url="https://www.fmprc.gov.cn/eng/t1.html?a=1&b=2",
+        source="mfa-en",
+        held_on=date(2026, 11, 1),
+        title=f"Title {EVIL}",
+        from_version=1,
+        to_version=2,
+        exchange_uid="abc",
+        asker=f"Outlet {EVIL}",
+        answerer="Mao Ning",
+        index_before=0,
+        index_after=0,
+        fields=["answer"],
+        before=f"before {EVIL}",
+        after=f"after {EVIL}",
+        detail={"word_diff": [["-", "before"], ["+", "after"], ["=", f" {EVIL}"]]},
+    )
+    base.update(kw)
+    return ChangeEventView(**base)
+
+
+def test_atom_is_valid_and_escaped() -> None:
+    feed = render_atom(
+        [event(2), event(1, type="briefing-removed", exchange_uid=None)],
+        title=f"feed {EVIL}",
+        feed_id="tag:briefings,2026:changes",
+    )
+    root = ET.fromstring(feed.encode("utf-8"))
+    ns = "{http://www.w3.org/2005/Atom}"
+    assert root.findtext(f"{ns}id") == "tag:briefings,2026:changes"
+    assert root.findtext(f"{ns}updated") == "2026-11-02T00:00:00Z"
+    entries = root.findall(f"{ns}entry")
+    assert [e.findtext(f"{ns}id") for e in entries] == [
+        "tag:briefings,2026:event/2",
+        "tag:briefings,2026:event/1",
+    ]
+    assert "<script>alert(1)</script>" in entries[0].findtext(f"{ns}content")
+    assert entries[1].findtext(f"{ns}title").startswith("Briefing removed")
+    assert entries[0].find(f"{ns}link").get("href").endswith("?a=1&b=2")
+
+
+def test_atom_empty_feed() -> None:
+    root = ET.fromstring(render_atom([], title="t", feed_id="tag:x").encode())
+    assert root.findall("{http://www.w3.org/2005/Atom}entry") == []
+
+
+def test_html_escapes_every_scraped_text() -> None:
+    before = reindex([qa(f"Outlet {EVIL}", f"Q {EVIL}", f"A {EVIL}", f"Spokes {EVIL}")])
+    after = reindex([qa(f"Outlet {EVIL}", f"Q {EVIL}", f"A changed {EVIL}", f"Spokes {EVIL}")])
+    diff = diff_exchanges(before, after, ["u"])
+    diff.from_version, diff.to_version = 1, 2
+    page = render_diff_html(diff, title=f"T {EVIL}", url="https://x.test/?a=<b>")
+    assert "<script" not in page.lower()
+    assert page.count("&lt;script&gt;") >= 4
+    assert "<b>" not in page
+
+
+def test_text_colour_is_optional() -> None:
+    before = reindex([qa("AFP", "Question here please?", "Yes we do.")])
+    after = reindex([qa("AFP", "Question here please?", "No we do not.")])
+    diff = diff_exchanges(before, after, ["u"])
+    plain = render_diff_text(diff, color=False)
+    assert "\x1b[" not in plain and "[-Yes-]{+No+}" in plain
+    assert "\x1b[" in render_diff_text(diff, color=True)
+
+
+def test_label_changes_show_old_and_new() -> None:
+    long_answer = "We oppose it. " * 40
+    before = reindex([qa("AFP", "Question about the summit next week?", long_answer)])
+    after = reindex([qa("Reuters", "Question about the summit next week?", long_answer)])
+    diff = diff_exchanges(before, after, ["u"])
+    row = diff.changes[0].as_row()
+    assert row["fields"] == ["asker"]
+    assert row["detail"]["values"] == {"asker": ["AFP", "Reuters"]}
+    text = render_diff_text(diff)
+    assert "asker: [-AFP-]{+Reuters+}" in text
+    assert "We oppose it." not in text  # unchanged text is not repeated
+
+
+def test_long_unchanged_text_is_elided() -> None:
+    filler = " ".join(f"word{i}" for i in range(200))
+    before = reindex([qa("AFP", "Question about the summit?", f"{filler} old ending.")])
+    after = reindex([qa("AFP", "Question about the summit?", f"{filler} new ending.")])
+    text = render_diff_text(diff_exchanges(before, after, ["u"]))
+    assert "… " in text and "[-old-]{+new+}" in text
+    assert "word10 " not in text and "word199" in text
