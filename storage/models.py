@@ -166,6 +166,9 @@ class Capture(Base):
     briefing_id: Mapped[int | None] = mapped_column(ForeignKey("briefing.id"), index=True)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id"))
     parser_version: Mapped[str | None] = mapped_column(String(32))
+    # content_hash of the briefing this fetch parsed to (also when suspect: a second suspect
+    # fetch with the same hash confirms a truncation).
+    content_hash: Mapped[str | None] = mapped_column(String(64))
 
     run: Mapped[CrawlRun | None] = relationship(back_populates="captures")
 

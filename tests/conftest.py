@@ -41,4 +41,4 @@ def mfa_site() -> Path:
     return MFA_SITE
 
 
-from tests.dbfixtures import db_url, engine  # noqa: E402,F401  (database fixtures)
+from tests.dbfixtures import archive, db_url, engine  # noqa: E402,F401  (database fixtures)

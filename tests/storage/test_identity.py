@@ -1,0 +1,83 @@
+"""One briefing, several URLs: host aliases, redirects and republications."""
+
+from __future__ import annotations
+
+from storage.archive import Archive
+from storage.models import Briefing, BriefingLocation, ChangeEvent, Version
+from tests.storage.factories import make_briefing
+from tests.storage.helpers import count, record, rows
+
+OLD = "https://www.fmprc.gov.cn/eng/xwfw_665399/s2510_665401/2511_665403/202402/t20240227_1.html"
+NEW = "https://www.fmprc.gov.cn/eng/xw/fyrbt/lxjzh/202405/t20240530_9.html"
+
+
+def test_alias_hosts_are_one_location(archive: Archive, engine) -> None:
+    data = make_briefing(3, url=OLD)
+    record(archive, None, data)
+    for alias in (
+        OLD.replace("https://www.fmprc", "http://www.mfa"),
+        OLD.replace("https://www.", "http://"),
+    ):
+        assert record(archive, None, data, url=alias).outcome == "unchanged"
+    assert count(engine, Briefing) == 1
+    assert rows(engine, BriefingLocation.url) == [(OLD,)]
+
+
+def test_republication_with_old_url_live_adds_a_location(archive: Archive, engine) -> None:
+    record(archive, None, make_briefing(3, url=OLD))
+    result = record(archive, None, make_briefing(3, url=NEW))
+    assert (result.outcome, result.briefing_id) == ("unchanged", 1)
+    assert count(engine, Briefing) == 1
+    assert sorted(rows(engine, BriefingLocation.url)) == sorted([(OLD,), (NEW,)])
+    assert count(engine, ChangeEvent) == 0
+    assert archive.known_urls("mfa-en") == {OLD, NEW}
+
+
+def test_move_when_old_location_is_gone(archive: Archive, engine) -> None:
+    record(archive, None, make_briefing(3, url=OLD))
+    archive.record_capture(
+        None,
+        url=OLD,
+        final_url="https://www.fmprc.gov.cn/error.htm",
+        status_code=200,
+        body=b"x",
+        not_transcript="error page",
+    )
+    result = record(archive, None, make_briefing(3, url=NEW))
+    assert result.outcome == "unchanged"
+    assert rows(engine, ChangeEvent.type, ChangeEvent.detail) == [
+        ("briefing-moved", {"from": OLD, "to": NEW})
+    ]
+    assert rows(engine, Briefing.url, Briefing.status) == [(NEW, "active")]
+
+
+def test_old_url_gone_after_republication_is_a_move_not_a_removal(archive, engine) -> None:
+    record(archive, None, make_briefing(3, url=OLD))
+    record(archive, None, make_briefing(3, url=NEW))
+    for _ in range(3):
+        result = archive.record_capture(
+            None,
+            url=OLD,
+            final_url="https://www.fmprc.gov.cn/error.htm",
+            status_code=200,
+            body=b"x",
+            not_transcript="error page",
+        )
+        assert result.outcome == "not_transcript"
+    assert rows(engine, Briefing.url, Briefing.status) == [(NEW, "active")]
+    assert rows(engine, ChangeEvent.type) == [("briefing-moved",)]
+
+
+def test_same_date_different_title_is_another_briefing(archive: Archive, engine) -> None:
+    record(archive, None, make_briefing(3, url=OLD))
+    record(archive, None, make_briefing(3, url=NEW, title="Another event on the same day"))
+    assert count(engine, Briefing) == 2
+
+
+def test_redirected_fetch_finds_the_briefing(archive: Archive, engine) -> None:
+    record(archive, None, make_briefing(3, url=OLD))
+    result = record(
+        archive, None, make_briefing(3, url=NEW, answers={0: "Edited."}), url=OLD, final_url=NEW
+    )
+    assert (result.outcome, result.briefing_id, result.version_number) == ("revised", 1, 2)
+    assert count(engine, Version) == 2

@@ -1,0 +1,49 @@
+"""Functions run in child processes (multiprocessing "spawn" imports them by name)."""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any
+
+from storage.db import make_engine
+
+
+def wait_for_siblings(barrier: Any) -> None:
+    """Start together; on a very loaded machine a late sibling must not fail the test."""
+    with contextlib.suppress(threading.BrokenBarrierError):
+        barrier.wait(timeout=180)
+
+
+def race_for_lease(db_url: str, source: str, holder: str, barrier: Any, results: Any) -> None:
+    from storage import lease
+
+    engine = make_engine(db_url)
+    try:
+        wait_for_siblings(barrier)
+        results.put((holder, lease.acquire(engine, source, holder, ttl_seconds=600)))
+    finally:
+        engine.dispose()
+
+
+def record_alternating(db_url: str, worker: int, briefings: int, rounds: int, barrier: Any) -> None:
+    """Record ``rounds`` captures of each of ``briefings`` briefings, alternating contents
+    so that most captures make a new version."""
+    from storage.archive import Archive
+    from tests.storage.factories import make_briefing
+    from tests.storage.helpers import record
+
+    engine = make_engine(db_url)
+    try:
+        archive = Archive(engine, confirm_after=0)
+        run_id = archive.start_run("mfa-en")
+        wait_for_siblings(barrier)
+        for r in range(rounds):
+            for b in range(briefings):
+                held_on = f"2024-03-{b + 1:02d}"
+                variant = (r + worker) % 2
+                data = make_briefing(6, held_on=held_on, answers={0: f"Variant {variant} answer."})
+                record(archive, run_id, data)
+        archive.finish_run(run_id, stats={}, finish_reason="finished")
+    finally:
+        engine.dispose()
