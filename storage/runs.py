@@ -7,7 +7,8 @@ Rules of ``judge_run(stats, finish_reason)``, first match wins:
    ``cancelled``, ...): failed, "finish reason X";
 2. spider callbacks raised (``spider_exceptions/*`` > 0): failed;
 3. the pipeline could not store or parse something (``briefings/error`` > 0): failed;
-4. nothing was requested (``downloader/request_count`` is 0 or missing): failed;
+4. nothing was requested (``downloader/request_count`` is 0 or missing): failed, unless the
+   run was a revisit with nothing due (``briefings/revisit_targets`` is 0): succeeded;
 5. requests but no successful response (no 2xx or 304 in
    ``downloader/response_status_count/*``): failed; when there were download exceptions
    and no response at all the reason says "every download failed";
@@ -59,6 +60,8 @@ def judge_run(stats: Mapping[str, Any], finish_reason: str | None) -> tuple[str,
         return FAILED, f"{storage_errors} page(s) could not be processed"
     requests = _count(stats, "downloader/request_count")
     if requests == 0:
+        if stats.get("briefings/revisit_targets") == 0:
+            return SUCCEEDED, None  # a revisit with nothing due did its job
         return FAILED, "nothing was requested"
     if successful_responses(stats) == 0:
         responses = _count(stats, "downloader/response_count")

@@ -39,6 +39,8 @@ OK = {
             ("failed", "1 page(s) could not be processed"),
         ),
         ({}, "finished", ("failed", "nothing was requested")),
+        ({"briefings/revisit_targets": 0}, "finished", ("succeeded", None)),
+        ({"briefings/revisit_targets": 4}, "finished", ("failed", "nothing was requested")),
         (
             {"downloader/request_count": 3, "downloader/exception_count": 3},
             "finished",
