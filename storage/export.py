@@ -1,0 +1,213 @@
+"""Exporting the archive as JSON Lines, CSV or Parquet, streamed.
+
+Rows come from the database in batches (``yield_per``: a server-side cursor on PostgreSQL,
+stepped statements on SQLite) and are written as they come, so memory stays flat however
+large the archive is.
+
+Shapes:
+
+- ``jsonl``: one schema-v1 object per line, the latest version of each briefing. With
+  ``all_versions`` every version, wrapped::
+
+      {"briefing_id": 7, "version": 2, "first_seen": "...", "last_seen": "...",
+       "cause": "page", "briefing": {...schema-v1 object...}}
+
+- ``csv`` / ``parquet``: one row per exchange (of the latest versions, or of every version
+  with ``all_versions``), with the briefing's fields; columns ``EXCHANGE_COLUMNS``.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date
+from typing import IO, Any
+
+from sqlalchemy import Connection, Select, select
+
+from storage.models import Briefing, Exchange, Version
+
+FORMATS = ("jsonl", "csv", "parquet")
+BATCH_ROWS = 1000  # rows fetched from the database at a time
+PARQUET_ROW_GROUP = 10_000  # rows per Parquet row group (and the most held in memory)
+
+EXCHANGE_COLUMNS = (
+    "briefing_id",
+    "source",
+    "language",
+    "url",
+    "held_on",
+    "title",
+    "version",
+    "index",
+    "kind",
+    "asker",
+    "answerer",
+    "question",
+    "answer",
+    "follow_up",
+    "after_conference",
+    "exchange_uid",
+)
+
+
+class ExportError(RuntimeError):
+    """The export cannot run (e.g. pyarrow missing); the message says what to do."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFilter:
+    source: str | None = None
+    since: date | None = None
+    until: date | None = None
+    all_versions: bool = False
+
+
+def _filtered(stmt: Select[Any], flt: ExportFilter) -> Select[Any]:
+    if flt.source:
+        stmt = stmt.where(Briefing.source == flt.source)
+    if flt.since:
+        stmt = stmt.where(Briefing.held_on >= flt.since)
+    if flt.until:
+        stmt = stmt.where(Briefing.held_on <= flt.until)
+    if not flt.all_versions:
+        stmt = stmt.where(Version.is_latest.is_(True))
+    return stmt
+
+
+def _stream(conn: Connection, stmt: Select[Any]) -> Iterator[Any]:
+    result = conn.execution_options(yield_per=BATCH_ROWS).execute(stmt)
+    try:
+        yield from result
+    finally:
+        result.close()
+
+
+# ---------------------------------------------------------------------------- records
+
+
+def iter_briefings(conn: Connection, flt: ExportFilter) -> Iterator[dict[str, Any]]:
+    """Schema-v1 objects (or version wrappers with ``all_versions``), oldest first."""
+    stmt = (
+        select(
+            Version.briefing_id,
+            Version.number,
+            Version.first_seen,
+            Version.last_seen,
+            Version.cause,
+            Version.data,
+        )
+        .join(Briefing, Briefing.id == Version.briefing_id)
+        .order_by(Briefing.held_on, Briefing.id, Version.number)
+    )
+    for row in _stream(conn, _filtered(stmt, flt)):
+        if not flt.all_versions:
+            yield row.data
+            continue
+        yield {
+            "briefing_id": row.briefing_id,
+            "version": row.number,
+            "first_seen": row.first_seen.isoformat(),
+            "last_seen": row.last_seen.isoformat(),
+            "cause": row.cause,
+            "briefing": row.data,
+        }
+
+
+def iter_exchange_rows(conn: Connection, flt: ExportFilter) -> Iterator[dict[str, Any]]:
+    """One dict per exchange with the columns ``EXCHANGE_COLUMNS``, in briefing order."""
+    stmt = (
+        select(
+            Briefing.id.label("briefing_id"),
+            Briefing.source,
+            Briefing.language,
+            Briefing.url,
+            Briefing.held_on,
+            Briefing.title,
+            Version.number.label("version"),
+            Exchange.position.label("index"),
+            Exchange.kind,
+            Exchange.asker,
+            Exchange.answerer,
+            Exchange.question,
+            Exchange.answer,
+            Exchange.follow_up,
+            Exchange.after_conference,
+            Exchange.uid.label("exchange_uid"),
+        )
+        .join(Version, Version.id == Exchange.version_id)
+        .join(Briefing, Briefing.id == Exchange.briefing_id)
+        .order_by(Briefing.held_on, Briefing.id, Version.number, Exchange.position)
+    )
+    for row in _stream(conn, _filtered(stmt, flt)):
+        yield row._asdict()
+
+
+# ---------------------------------------------------------------------------- writers
+
+
+def write_jsonl(conn: Connection, out: IO[str], flt: ExportFilter) -> int:
+    count = 0
+    for record in iter_briefings(conn, flt):
+        out.write(json.dumps(record, ensure_ascii=False, separators=(",", ":")))
+        out.write("\n")
+        count += 1
+    return count
+
+
+def write_csv(conn: Connection, out: IO[str], flt: ExportFilter) -> int:
+    writer = csv.DictWriter(out, fieldnames=EXCHANGE_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    count = 0
+    for row in iter_exchange_rows(conn, flt):
+        row["held_on"] = row["held_on"].isoformat() if row["held_on"] else None
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def parquet_schema() -> Any:
+    pa = _pyarrow()
+    string, integer, boolean = pa.string(), pa.int64(), pa.bool_()
+    types = {
+        "briefing_id": integer,
+        "held_on": pa.date32(),
+        "version": integer,
+        "index": integer,
+        "follow_up": boolean,
+        "after_conference": boolean,
+    }
+    return pa.schema([(name, types.get(name, string)) for name in EXCHANGE_COLUMNS])
+
+
+def write_parquet(
+    conn: Connection, out: Any, flt: ExportFilter, *, row_group: int = PARQUET_ROW_GROUP
+) -> int:
+    """Write row groups of ``row_group`` rows to ``out`` (a path or a binary file)."""
+    pa = _pyarrow()
+    import pyarrow.parquet as pq
+
+    schema = parquet_schema()
+    count = 0
+    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+        batch: list[dict[str, Any]] = []
+        for row in iter_exchange_rows(conn, flt):
+            batch.append(row)
+            if len(batch) >= row_group:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                count += len(batch)
+                batch = []
+        if batch or count == 0:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            count += len(batch)
+    return count
+
+
+def _pyarrow() -> Any:
+    try:
+        import pyarrow
+    except ImportError as exc:
+        raise ExportError("parquet export needs pyarrow: pip install 'briefings[parquet]'") from exc
+    return pyarrow

@@ -1,0 +1,360 @@
+"""Full-text search over the questions and answers of the archive, in English and Chinese.
+
+Matching is the same on both backends: the query is split into terms (whitespace separates
+terms, ``"double quotes"`` keep a phrase together) and an exchange matches when every term
+occurs, as a case-insensitive substring, in its question or its answer. Substring matching is
+what Chinese needs (no spaces between words) and is what a trigram index answers.
+
+- SQLite: an FTS5 table with the ``trigram`` tokenizer (``exchange_fts``, external content
+  over ``exchange``, kept in sync by triggers; migration 0002) answers terms of 3+ characters,
+  ranked by ``bm25``. A trigram index cannot answer 1-2 character terms (``台湾`` is two), so
+  those become escaped ``LIKE`` conditions; a query made only of short terms is a ``LIKE``
+  scan of the latest versions, newest briefings first, which stops as soon as ``limit`` hits
+  are found (short terms are common words, so the scan is short).
+- PostgreSQL: ``ILIKE`` per term, answered by the ``pg_trgm`` GIN indexes on question and
+  answer; ranked with ``ts_rank_cd`` over ``to_tsvector('english', ...)`` (the expression of
+  the English full-text index), then by how often the terms occur.
+
+Every user value is a bound parameter. Terms reach FTS5 only as string literals (``"..."``,
+inner quotes doubled), so FTS5 syntax in a query (``NEAR``, ``*``, ``-``, ``AND``, ``:``,
+parentheses) is searched for as text, never obeyed. ``LIKE`` wildcards are escaped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, text
+
+MIN_FTS_CHARS = 3  # the trigram tokenizer indexes nothing shorter
+MAX_TERMS = 32  # bounds the SQL expression depth and the number of bound parameters
+DEFAULT_LIMIT = 20
+TOP_K_FACTOR, TOP_K_EXTRA = 4, 50  # first pass: the best limit * 4 + 50 FTS matches
+SNIPPET_WIDTH = 160
+LIKE_ESCAPE = "\\"
+
+# Objects created by migration 0002 that are not in storage/models.py; ``db check`` ignores them.
+SQLITE_OBJECTS = (
+    "exchange_fts",
+    "exchange_fts_data",
+    "exchange_fts_idx",
+    "exchange_fts_docsize",
+    "exchange_fts_config",
+    "exchange_fts_ai",
+    "exchange_fts_ad",
+    "exchange_fts_au",
+)
+POSTGRESQL_OBJECTS = (
+    "ix_exchange_question_trgm",
+    "ix_exchange_answer_trgm",
+    "ix_exchange_english_fts",
+)
+VIEWS = ("latest_exchange", "change_log", "briefing_overview")
+SEARCH_OBJECTS = SQLITE_OBJECTS + POSTGRESQL_OBJECTS + VIEWS
+
+_TERM_RE = re.compile(r'"([^"]*)"|(\S+)')
+
+
+class SearchError(ValueError):
+    """The query cannot be searched (empty, too many terms); the message says why."""
+
+
+@dataclass(frozen=True, slots=True)
+class SearchOptions:
+    source: str | None = None
+    language: str | None = None
+    asker: str | None = None  # case-insensitive substring of the exchange's asker
+    answerer: str | None = None
+    since: date | None = None  # held_on bounds, inclusive
+    until: date | None = None
+    include_removed: bool = False
+    limit: int = DEFAULT_LIMIT
+
+
+@dataclass(slots=True)
+class SearchHit:
+    rank: int
+    briefing_id: int
+    url: str
+    held_on: date | None
+    source: str
+    language: str
+    title: str | None
+    version: int
+    index: int
+    exchange_uid: str
+    kind: str
+    asker: str | None
+    answerer: str | None
+    snippet: str
+    score: float | None
+    removed: bool
+    edited_away: bool
+    # (text, highlighted) pieces of the snippet, for rich output; not in JSON.
+    segments: list[tuple[str, bool]] = field(default_factory=list, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("segments")
+        data["held_on"] = self.held_on.isoformat() if self.held_on else None
+        return data
+
+
+# ---------------------------------------------------------------------------- query text
+
+
+def parse_terms(query: str) -> list[str]:
+    """The query's terms: whitespace-separated words, ``"quoted phrases"`` kept whole.
+
+    An unmatched quote is an ordinary character. Duplicates (ignoring case) are dropped.
+    """
+    query = query.replace("\x00", " ")  # PostgreSQL text cannot hold NUL
+    terms: list[str] = []
+    seen: set[str] = set()
+    for match in _TERM_RE.finditer(query):
+        term = " ".join((match.group(1) if match.group(1) is not None else match.group(2)).split())
+        if term and term.casefold() not in seen:
+            seen.add(term.casefold())
+            terms.append(term)
+    if not terms:
+        raise SearchError("empty query: give a word or phrase to search for")
+    if len(terms) > MAX_TERMS:
+        raise SearchError(f"too many search terms ({len(terms)}); at most {MAX_TERMS}")
+    return terms
+
+
+def fts5_string(term: str) -> str:
+    """``term`` as an FTS5 string literal: searched for as text, never parsed as syntax."""
+    return '"' + term.replace('"', '""') + '"'
+
+
+def like_contains(term: str) -> str:
+    """A ``LIKE ... ESCAPE '\\'`` pattern matching ``term`` anywhere, wildcards escaped."""
+    escaped = (
+        term.replace(LIKE_ESCAPE, LIKE_ESCAPE * 2)
+        .replace("%", LIKE_ESCAPE + "%")
+        .replace("_", LIKE_ESCAPE + "_")
+    )
+    return f"%{escaped}%"
+
+
+# ---------------------------------------------------------------------------- SQL pieces
+
+_COLUMNS = """
+    b.id AS briefing_id, b.url, b.held_on, b.source, b.language, b.title,
+    v.number AS version, e.position, e.uid, e.kind, e.asker, e.answerer,
+    e.question, e.answer"""
+
+_FROM = """
+    exchange e
+    JOIN version v ON v.id = e.version_id
+    JOIN briefing b ON b.id = e.briefing_id"""
+
+# The same exchange (uid) in the briefing's latest version, optionally with a condition.
+_IN_LATEST = """EXISTS (
+    SELECT 1 FROM exchange le JOIN version lv ON lv.id = le.version_id
+    WHERE lv.briefing_id = e.briefing_id AND lv.is_latest AND le.uid = e.uid{extra})"""
+
+_CURRENT_SCOPE = "v.is_latest AND b.status <> 'removed'"
+
+# With --include-removed: every version, minus older copies of text that is still current
+# and minus older copies of the same text (only the newest version holding it is shown).
+_ALL_SCOPE = f"""(v.is_latest OR b.status = 'removed'
+        OR NOT {_IN_LATEST.format(extra=" AND le.fingerprint = e.fingerprint")})
+    AND NOT EXISTS (
+        SELECT 1 FROM exchange e2 JOIN version v2 ON v2.id = e2.version_id
+        WHERE e2.briefing_id = e.briefing_id AND e2.uid = e.uid
+          AND e2.fingerprint = e.fingerprint AND v2.number > v.number)"""
+
+_FLAGS_CURRENT = "0 AS removed, 0 AS edited_away"
+_FLAGS_ALL = f"""
+    CASE WHEN b.status = 'removed' THEN 1 WHEN v.is_latest THEN 0
+         WHEN NOT {_IN_LATEST.format(extra="")} THEN 1 ELSE 0 END AS removed,
+    CASE WHEN b.status = 'removed' OR v.is_latest THEN 0
+         WHEN {_IN_LATEST.format(extra="")} THEN 1 ELSE 0 END AS edited_away"""
+
+
+def _filters(options: SearchOptions, params: dict[str, Any], like: str) -> list[str]:
+    clauses = []
+    if options.source:
+        clauses.append("b.source = :source")
+        params["source"] = options.source
+    if options.language:
+        clauses.append("b.language = :language")
+        params["language"] = options.language
+    if options.asker:
+        clauses.append(f"e.asker {like} :asker ESCAPE '\\'")
+        params["asker"] = like_contains(options.asker)
+    if options.answerer:
+        clauses.append(f"e.answerer {like} :answerer ESCAPE '\\'")
+        params["answerer"] = like_contains(options.answerer)
+    if options.since:
+        clauses.append("b.held_on >= :since")
+        params["since"] = options.since
+    if options.until:
+        clauses.append("b.held_on <= :until")
+        params["until"] = options.until
+    return clauses
+
+
+def _term_clauses(terms: list[str], params: dict[str, Any], like: str) -> list[str]:
+    clauses = []
+    for i, term in enumerate(terms):
+        params[f"t{i}"] = like_contains(term)
+        clauses.append(
+            f"(e.question {like} :t{i} ESCAPE '\\' OR e.answer {like} :t{i} ESCAPE '\\')"
+        )
+    return clauses
+
+
+def _scope(options: SearchOptions) -> tuple[str, str]:
+    if options.include_removed:
+        return _ALL_SCOPE, _FLAGS_ALL
+    return _CURRENT_SCOPE, _FLAGS_CURRENT
+
+
+_RECENT_ORDER = "b.held_on DESC, b.id DESC, v.number DESC, e.position"
+
+
+def _sqlite_sql(
+    terms: list[str], options: SearchOptions, params: dict[str, Any], *, top_k: int | None
+) -> str:
+    """SQLite search SQL. With ``top_k``, only the ``top_k`` best FTS matches are joined
+    and filtered (see ``search``); without, every match is."""
+    scope, flags = _scope(options)
+    long_terms = [t for t in terms if len(t) >= MIN_FTS_CHARS]
+    short_terms = [t for t in terms if len(t) < MIN_FTS_CHARS]
+    where = [scope, *_filters(options, params, "LIKE"), *_term_clauses(short_terms, params, "LIKE")]
+    if not long_terms:
+        return f"""SELECT {_COLUMNS}, NULL AS score, {flags}
+            FROM {_FROM} WHERE {" AND ".join(where)}
+            ORDER BY {_RECENT_ORDER} LIMIT :limit"""
+    params["match"] = " AND ".join(fts5_string(t) for t in long_terms)
+    params["top_k"] = top_k if top_k is not None else -1  # LIMIT -1: no limit
+    return f"""WITH ranked AS (
+            SELECT rowid AS id, bm25(exchange_fts) AS bm25 FROM exchange_fts
+            WHERE exchange_fts MATCH :match ORDER BY bm25 LIMIT :top_k)
+        SELECT {_COLUMNS}, -ranked.bm25 AS score, {flags}
+        FROM ranked JOIN exchange e ON e.id = ranked.id
+            JOIN version v ON v.id = e.version_id
+            JOIN briefing b ON b.id = e.briefing_id
+        WHERE {" AND ".join(where)}
+        ORDER BY ranked.bm25, {_RECENT_ORDER} LIMIT :limit"""
+
+
+# The expression of the English full-text index of migration 0002, used for ranking.
+_PG_DOCUMENT = "to_tsvector('english', coalesce(e.question, '') || ' ' || coalesce(e.answer, ''))"
+
+
+def _pg_sql(terms: list[str], options: SearchOptions, params: dict[str, Any]) -> str:
+    scope, flags = _scope(options)
+    where = [scope, *_filters(options, params, "ILIKE"), *_term_clauses(terms, params, "ILIKE")]
+    if all(len(t) < MIN_FTS_CHARS for t in terms):
+        return f"""SELECT {_COLUMNS}, NULL AS score, {flags}
+            FROM {_FROM} WHERE {" AND ".join(where)}
+            ORDER BY {_RECENT_ORDER} LIMIT :limit"""
+    params["tsquery"] = " ".join(terms)
+    return f"""SELECT {_COLUMNS},
+            ts_rank_cd({_PG_DOCUMENT}, plainto_tsquery('english', :tsquery)) AS score, {flags}
+        FROM {_FROM} WHERE {" AND ".join(where)}
+        ORDER BY score DESC, {_RECENT_ORDER} LIMIT :limit"""
+
+
+# ---------------------------------------------------------------------------- search
+
+
+def search(conn: Connection, query: str, options: SearchOptions | None = None) -> list[SearchHit]:
+    """The best ``options.limit`` exchanges matching ``query``, best first."""
+    options = options or SearchOptions()
+    if options.limit < 1:
+        raise SearchError("limit must be at least 1")
+    terms = parse_terms(query)
+    params: dict[str, Any] = {"limit": options.limit}
+    if conn.dialect.name != "sqlite":
+        rows = conn.execute(text(_pg_sql(terms, options, params)), params).mappings().all()
+        return [_hit(rank, row, terms) for rank, row in enumerate(rows, start=1)]
+    # Joining and filtering every match costs more than ranking them: first try the best
+    # few matches only. When enough of them pass the filters, they are exactly the best
+    # hits overall (any other passing match ranks below all of them); else search them all.
+    top_k = options.limit * TOP_K_FACTOR + TOP_K_EXTRA
+    rows = conn.execute(text(_sqlite_sql(terms, options, params, top_k=top_k)), params)
+    rows = rows.mappings().all()
+    if len(rows) < options.limit and "match" in params:
+        full = _sqlite_sql(terms, options, params, top_k=None)
+        rows = conn.execute(text(full), params).mappings().all()
+    return [_hit(rank, row, terms) for rank, row in enumerate(rows, start=1)]
+
+
+def _hit(rank: int, row: Any, terms: list[str]) -> SearchHit:
+    segments = snippet_segments(row["question"], row["answer"], terms)
+    return SearchHit(
+        rank=rank,
+        briefing_id=row["briefing_id"],
+        url=row["url"],
+        held_on=_as_date(row["held_on"]),
+        source=row["source"],
+        language=row["language"],
+        title=row["title"],
+        version=row["version"],
+        index=row["position"],
+        exchange_uid=row["uid"],
+        kind=row["kind"],
+        asker=row["asker"],
+        answerer=row["answerer"],
+        snippet="".join(f"[{t}]" if hot else t for t, hot in segments),
+        score=None if row["score"] is None else round(float(row["score"]), 6),
+        removed=bool(row["removed"]),
+        edited_away=bool(row["edited_away"]),
+        segments=segments,
+    )
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])  # raw text SQL on SQLite gives a string
+
+
+# ---------------------------------------------------------------------------- snippets
+
+
+def snippet_segments(
+    question: str | None, answer: str | None, terms: list[str], width: int = SNIPPET_WIDTH
+) -> list[tuple[str, bool]]:
+    """A window of the question or answer around the first match, matches marked hot.
+
+    Built in Python for every backend so results look the same on SQLite and PostgreSQL.
+    """
+    pattern = re.compile(
+        "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE
+    )
+    fields = [("Q", question), ("A", answer)]
+    label, body, found = next(
+        ((lbl, txt, m) for lbl, txt in fields if txt and (m := pattern.search(txt))),
+        next(((lbl, txt, None) for lbl, txt in fields if txt), ("", "", None)),
+    )
+    body = " ".join(body.split())  # one line: newlines and runs of spaces become one space
+    start = 0
+    if found is not None:
+        hit = pattern.search(body)
+        start = _word_start(body, max(0, (hit.start() if hit else 0) - width // 3))
+    window = body[start : start + width]
+    segments: list[tuple[str, bool]] = [(f"{label}: " + ("…" if start else ""), False)]
+    pos = 0
+    for m in pattern.finditer(window):
+        segments.append((window[pos : m.start()], False))
+        segments.append((m.group(0), True))
+        pos = m.end()
+    segments.append((window[pos:] + ("…" if start + width < len(body) else ""), False))
+    return [(t, hot) for t, hot in segments if t]
+
+
+def _word_start(body: str, start: int) -> int:
+    """Move ``start`` past a cut word (Latin text), so a snippet never opens mid-word."""
+    if start == 0 or not (body[start - 1].isascii() and body[start - 1].isalnum()):
+        return start
+    space = body.find(" ", start, start + 20)
+    return space + 1 if space != -1 else start
