@@ -1,0 +1,298 @@
+"""Run bookkeeping: the crawl_run row, the source lease, progress lines.
+
+At ``spider_opened`` the ``RunBookkeeping`` extension opens the archive (setting or env
+``BRIEFINGS_DB_URL``, schema migrated to head), takes the source's lease (busy: the spider
+closes with reason ``busy`` and nothing else happens), starts a crawl_run row and hands the
+spider and the pipeline a ``RunContext``. The lease is renewed every TTL/3. At
+``spider_closed`` the stats go to ``Archive.finish_run`` (which judges the run) and the lease
+is released.
+
+Progress: JSON lines (``{"event": "progress", "pages": 12, "new": 3, ...}``) every N events
+to the file named by ``BRIEFINGS_PROGRESS_FILE`` (``-``: stdout, prefixed), so a parent
+process can draw a progress bar without parsing logs.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import socket
+import sys
+import uuid
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Any
+
+from scrapy import signals
+from scrapy.exceptions import CloseSpider, NotConfigured
+from scrapy.utils.defer import deferred_from_coro
+from sqlalchemy import Engine, select
+from twisted.internet import task
+
+from storage import lease
+from storage.archive import Archive, RevisitTarget, json_safe, pid_alive
+from storage.db import make_engine, resolve_db_url
+from storage.migrate import ensure_schema
+from storage.models import CrawlRun
+
+if TYPE_CHECKING:
+    from scrapy import Spider
+    from scrapy.crawler import Crawler
+    from scrapy.statscollectors import StatsCollector
+
+logger = logging.getLogger(__name__)
+
+STDOUT_PREFIX = "briefings-progress: "
+OUTCOMES = ("new", "revised", "unchanged", "not_modified", "not_transcript", "suspect", "error")
+DISCOVERY_KINDS = ("discovery", "full")
+
+
+def new_holder() -> str:
+    """A lease holder name that says which process holds it: host:pid:random."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+def holder_is_dead(holder: str) -> bool:
+    """True when ``holder`` names a process on this host that no longer exists."""
+    host, _, rest = holder.partition(":")
+    pid = rest.partition(":")[0]
+    return host == socket.gethostname() and pid.isdigit() and not pid_alive(int(pid))
+
+
+# --- progress --------------------------------------------------------------------------------
+
+
+class Progress:
+    """One JSON object per line; ``tick()`` writes a snapshot every ``every`` events."""
+
+    def __init__(self, target: str | None, every: int, stats: StatsCollector) -> None:
+        self.stats = stats
+        self.every = max(1, every)
+        self.events = 0
+        self.out: IO[str] | None = None
+        self.prefix = ""
+        if target == "-":
+            self.out, self.prefix = sys.stdout, STDOUT_PREFIX
+        elif target:
+            self.out = open(target, "a", encoding="utf-8")  # noqa: SIM115  (closed in close())
+
+    def emit(self, event: str, **data: Any) -> None:
+        if self.out is None:
+            return
+        line = json.dumps({"event": event, **json_safe(data)}, ensure_ascii=False)
+        self.out.write(f"{self.prefix}{line}\n")
+        self.out.flush()
+
+    def snapshot(self) -> dict[str, int]:
+        get = self.stats.get_value
+        counts = {name: get(f"briefings/{name}", 0) for name in OUTCOMES}
+        return {
+            "requests": get("downloader/request_count", 0),
+            "pages": get("downloader/response_count", 0),
+            "list_pages": get("briefings/list_pages", 0),
+            "list_missing": get("briefings/list_missing", 0),
+            "articles": get("briefings/articles_requested", 0)
+            + get("briefings/revisit_targets", 0),
+            "stored": sum(counts.values()),
+            **counts,
+        }
+
+    def tick(self) -> None:
+        self.events += 1
+        if self.events % self.every == 0:
+            self.emit("progress", **self.snapshot())
+
+    def item_stored(self, outcome: str) -> None:
+        self.tick()
+
+    def close(self) -> None:
+        if self.out is not None and self.out is not sys.stdout:
+            self.out.close()
+        self.out = None
+
+
+# --- the context the spider and pipeline use -------------------------------------------------
+
+
+@dataclass(slots=True)
+class RunContext:
+    source: str
+    kind: str
+    engine: Engine
+    archive: Archive
+    run_id: int
+    holder: str
+    progress: Progress
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def known_urls(self) -> set[str]:
+        return self.archive.known_urls(self.source)
+
+    def revisit_targets(self, mode: str) -> list[RevisitTarget]:
+        policy = None
+        if self.meta.get("revisit_policy"):  # the scheduler's age ladder, as JSON
+            from scheduler.config import policy_from_json
+
+            policy = policy_from_json(self.meta["revisit_policy"])
+        return self.archive.revisit_candidates(self.source, mode=mode, policy=policy)  # type: ignore[arg-type]
+
+    def previous_run_finished(self) -> bool:
+        """Did the last discovery run walk its list pages to the end?
+
+        Only then may an incremental crawl stop at the first page of known briefings: after a
+        killed, stopped or list-failing run, items further down may never have been fetched.
+        """
+        with self.archive.transaction() as session:
+            run = session.scalar(
+                select(CrawlRun)
+                .where(
+                    CrawlRun.source == self.source,
+                    CrawlRun.kind.in_(DISCOVERY_KINDS),
+                    CrawlRun.id != self.run_id,
+                )
+                .order_by(CrawlRun.id.desc())
+                .limit(1)
+            )
+            if run is None:
+                return False
+            stats = run.stats or {}
+            return run.finish_reason == "finished" and not stats.get("briefings/list_error")
+
+
+# --- the extension ---------------------------------------------------------------------------
+
+
+class RunBookkeeping:
+    def __init__(self, crawler: Crawler) -> None:
+        settings = crawler.settings
+        if not settings.getbool("BRIEFINGS_BOOKKEEPING_ENABLED", True):
+            raise NotConfigured
+        self.crawler = crawler
+        self.db_url = resolve_db_url(settings.get("BRIEFINGS_DB_URL"))
+        self.ttl = settings.getfloat("BRIEFINGS_LEASE_TTL", 300)
+        self.holder = settings.get("BRIEFINGS_LEASE_HOLDER") or new_holder()
+        self.progress = Progress(
+            settings.get("BRIEFINGS_PROGRESS_FILE"),
+            settings.getint("BRIEFINGS_PROGRESS_EVERY", 5),
+            crawler.stats,
+        )
+        self.context: RunContext | None = None
+        self.engine: Engine | None = None
+        self.renewal: task.LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RunBookkeeping:
+        ext = cls(crawler)
+        crawler.signals.connect(ext.spider_opened, signal=signals.spider_opened)
+        crawler.signals.connect(ext.spider_closed, signal=signals.spider_closed)
+        crawler.signals.connect(ext.response_received, signal=signals.response_received)
+        return ext
+
+    # -- opening ------------------------------------------------------------------------------
+
+    def spider_opened(self, spider: Spider) -> None:
+        source = spider.name
+        kind = getattr(spider, "kind", "discovery")
+        try:
+            self.engine = make_engine(self.db_url)
+            ensure_schema(self.engine)
+            archive = Archive(self.engine)
+            archive.mark_stale_runs()
+            if not self.take_lease(source):
+                self.crawler.stats.set_value("briefings/busy", 1)
+                self.progress.emit("busy", source=source)
+                logger.warning("%s is being crawled by another process: not crawling", source)
+                raise CloseSpider("busy")
+            run_id = archive.start_run(source, kind, pid=os.getpid())
+        except CloseSpider:
+            raise
+        except Exception as exc:
+            message = f"archive unavailable ({self.db_url}): {type(exc).__name__}: {exc}"
+            message = message.splitlines()[0]
+            self.progress.emit("error", source=source, reason=message)
+            logger.error(message)
+            raise CloseSpider("archive_unavailable") from exc
+        self.context = RunContext(
+            source, kind, self.engine, archive, run_id, self.holder, self.progress
+        )
+        self.context.meta["revisit_policy"] = self.crawler.settings.get("BRIEFINGS_REVISIT_POLICY")
+        spider.run_context = self.context
+        self.renewal = task.LoopingCall(self.renew)
+        self.renewal.start(max(1.0, self.ttl / 3), now=False)
+        self.progress.emit("started", source=source, kind=kind, run_id=run_id, pid=os.getpid())
+        logger.info("crawl run %s of %s (%s) started", run_id, source, kind)
+
+    def take_lease(self, source: str) -> bool:
+        assert self.engine is not None
+        if lease.acquire(self.engine, source, self.holder, self.ttl):
+            return True
+        held = lease.current(self.engine, source)
+        stale_holder = held.holder if held is not None else None
+        if stale_holder and holder_is_dead(stale_holder):
+            # A crawl killed on this machine: its lease would block us until it expires.
+            logger.warning("taking over the lease of dead process %s", stale_holder)
+            lease.release(self.engine, source, stale_holder)
+            return lease.acquire(self.engine, source, self.holder, self.ttl)
+        return False
+
+    def renew(self) -> None:
+        context = self.context
+        if context is None:
+            return
+        try:
+            kept = lease.renew(context.engine, context.source, self.holder, self.ttl)
+        except Exception as exc:  # a busy database now and then: try again next time
+            logger.warning("lease renewal failed: %s", exc)
+            return
+        if not kept:
+            logger.error("lost the lease of %s: stopping", context.source)
+            self.crawler.stats.set_value("briefings/lease_lost", 1)
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason="lease_lost"))
+
+    # -- running ------------------------------------------------------------------------------
+
+    def response_received(self, response: Any, request: Any, spider: Spider) -> None:
+        self.progress.tick()
+
+    # -- closing ------------------------------------------------------------------------------
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        context = self.context
+        try:
+            if context is None:
+                return
+            if self.renewal is not None and self.renewal.running:
+                self.renewal.stop()
+            stats = dict(self.crawler.stats.get_stats())
+            stats["finish_reason"] = reason
+            status, reason_text = "failed", None
+            try:
+                run = context.archive.finish_run(context.run_id, stats=stats, finish_reason=reason)
+                status, reason_text = run.status, run.error
+            except Exception as exc:
+                reason_text = f"could not finish run {context.run_id}: {type(exc).__name__}: {exc}"
+                logger.error(reason_text)
+            finally:
+                self.release_lease(context)
+            self.progress.emit(
+                "finished",
+                source=context.source,
+                run_id=context.run_id,
+                status=status,
+                finish_reason=reason,
+                reason=reason_text,
+                **self.progress.snapshot(),
+            )
+            logger.info(
+                "crawl run %s of %s: %s (%s)", context.run_id, context.source, status, reason
+            )
+        finally:
+            self.progress.close()
+            if self.engine is not None:
+                self.engine.dispose()
+
+    def release_lease(self, context: RunContext) -> None:
+        try:
+            lease.release(context.engine, context.source, self.holder)
+        except Exception as exc:  # it expires by itself
+            logger.warning("could not release the lease of %s: %s", context.source, exc)

@@ -1,0 +1,1 @@
+"""Spiders, one per source: ``mfa-en`` and ``mfa-zh`` (see ``crawler.spiders.mfa``)."""

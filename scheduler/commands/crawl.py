@@ -1,0 +1,265 @@
+"""``briefings crawl SOURCE...``: fetch new briefings into the archive (a thin layer over
+``scheduler.crawl_runner.run_crawl``: one ``scrapy crawl`` subprocess per source)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from scheduler.commands.common import db_option, echo_json, fail, json_option
+
+EXIT_FAILED = 1
+EXIT_BUSY = 3
+FIGURES = ("requests", "new", "revised", "unchanged", "not_modified", "errors")
+HEADERS = ("requests", "new", "revised", "unchanged", "304", "errors")
+
+
+def register(group: click.Group) -> None:
+    group.add_command(crawl_command)
+
+
+@click.command("crawl")
+@click.argument("sources", nargs=-1, required=True, metavar="SOURCE...")
+@click.option(
+    "--start-url",
+    "start_urls",
+    multiple=True,
+    metavar="URL",
+    help="Start at this list page instead of the source's current one (repeatable); "
+    "the crawl stays on its host.",
+)
+@click.option("--full", is_flag=True, help="Walk every list page, not only the new ones.")
+@click.option("--max-pages", type=click.IntRange(min=1), metavar="N", help="At most N list pages.")
+@click.option(
+    "--revisit",
+    type=click.Choice(["due", "all"]),
+    help="Re-fetch archived briefings (conditional GET) instead of looking for new ones.",
+)
+@click.option("--wait", is_flag=True, help="When the source is being crawled, wait for it.")
+@click.option("--timeout", type=float, metavar="SECONDS", help="Stop a crawl after this long.")
+@click.option(
+    "-s",
+    "--set",
+    "settings",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="A Scrapy setting for the crawl (repeatable), e.g. -s DOWNLOAD_DELAY=2.",
+)
+@click.option(
+    "--log-file",
+    type=click.Path(dir_okay=False, writable=True),
+    help="Keep the crawl's Scrapy log in this file.",
+)
+@db_option
+@json_option
+def crawl_command(
+    sources: tuple[str, ...],
+    start_urls: tuple[str, ...],
+    full: bool,
+    max_pages: int | None,
+    revisit: str | None,
+    wait: bool,
+    timeout: float | None,
+    settings: tuple[str, ...],
+    log_file: str | None,
+    db_url: str | None,
+    as_json: bool,
+) -> None:
+    """Crawl SOURCE (mfa-en, mfa-zh) for new briefings and archive them.
+
+    Each source is crawled in its own process, politely (robots.txt, one request at a
+    time, a delay). Exits 1 when a crawl failed, 3 when a source is being crawled by
+    another process (unless --wait).
+
+    \b
+    Examples:
+      briefings crawl mfa-en mfa-zh                  # new briefings into ./briefings.db
+      briefings crawl mfa-en --full --max-pages 5    # walk the first 5 list pages
+      briefings crawl mfa-zh --revisit due           # re-check briefings that are due
+      briefings crawl mfa-en --start-url http://127.0.0.1:8000/eng/xw/fyrbt/lxjzh/ \\
+          -s DOWNLOAD_DELAY=0 --json
+    """
+    from crawler.extract.sitemap import source_of_url
+    from scheduler.crawl_runner import CrawlError, check_options, run_crawl
+
+    scrapy_settings = _parse_settings(settings)
+    plan = _plan(sources, start_urls, source_of_url)
+    try:
+        for source, urls in plan:
+            check_options(source, revisit, max_pages, urls)
+    except CrawlError as exc:
+        fail(str(exc), 2)
+    results = []
+    with _progress_display(enabled=not as_json) as show:
+        for source, urls in plan:
+            results.append(
+                run_crawl(
+                    source,
+                    db_url=db_url,
+                    start_urls=urls,
+                    full=full,
+                    max_pages=max_pages,
+                    revisit=revisit,
+                    settings=scrapy_settings,
+                    timeout=timeout,
+                    wait=wait,
+                    on_progress=show(source),
+                    log_file=log_file,
+                )
+            )
+    _report(results, as_json)
+    sys.exit(_exit_code(results))
+
+
+def _parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
+    settings = {}
+    for pair in pairs:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            fail(f"-s takes NAME=VALUE, not {pair!r}", 2)
+        settings[name.strip()] = value
+    return settings
+
+
+def _plan(
+    sources: tuple[str, ...], start_urls: tuple[str, ...], source_of_url: Any
+) -> list[tuple[str, tuple[str, ...]]]:
+    """Each source with its start URLs: all of them for one source, else by URL shape."""
+    unique = list(dict.fromkeys(sources))
+    if len(unique) == 1 or not start_urls:
+        return [(source, start_urls) for source in unique]
+    plan = []
+    for source in unique:
+        plan.append((source, tuple(u for u in start_urls if source_of_url(u) == source)))
+    orphans = [u for u in start_urls if source_of_url(u) not in unique]
+    if orphans:
+        fail(f"cannot tell which source {orphans[0]} belongs to: crawl one source at a time", 2)
+    return plan
+
+
+# --- progress ---------------------------------------------------------------------------------
+
+
+@contextmanager
+def _progress_display(*, enabled: bool) -> Iterator[Any]:
+    """A rich progress bar per source on a terminal; silent otherwise."""
+    from rich.console import Console
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    console = Console(stderr=True)
+    progress = Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total} briefings"),
+        TextColumn("pages {task.fields[pages]}  new {task.fields[new]}"),
+        TextColumn("revised {task.fields[revised]}  errors {task.fields[error]}"),
+        TimeElapsedColumn(),
+        console=console,
+        disable=not (enabled and console.is_terminal),
+    )
+
+    def show(source: str) -> Any:
+        task = progress.add_task(source, total=None, pages=0, new=0, revised=0, error=0)
+
+        def update(event: dict[str, Any]) -> None:
+            kind = event.get("event")
+            if kind == "waiting":
+                progress.update(task, description=f"{source} (waiting: busy)")
+                return
+            if kind not in ("progress", "finished"):
+                return
+            fields = {k: event.get(k, 0) for k in ("pages", "new", "revised", "error")}
+            total = max(event.get("articles", 0), event.get("stored", 0)) or None
+            progress.update(
+                task, description=source, completed=event.get("stored", 0), total=total, **fields
+            )
+
+        return update
+
+    with progress:
+        yield show
+
+
+# --- summary ----------------------------------------------------------------------------------
+
+
+def _figures(stats: dict[str, Any]) -> dict[str, int]:
+    def count(key: str) -> int:
+        value = stats.get(key) or 0
+        return int(value) if isinstance(value, int | float) else 0
+
+    return {
+        "requests": count("downloader/request_count"),
+        "new": count("briefings/new"),
+        "revised": count("briefings/revised"),
+        "unchanged": count("briefings/unchanged"),
+        "not_modified": count("briefings/not_modified"),
+        "errors": count("briefings/error"),
+    }
+
+
+def _report(results: list[Any], as_json: bool) -> None:
+    if as_json:
+        echo_json([_as_dict(r) for r in results])
+    else:
+        _table(results)
+    for result in results:
+        if result.status == "busy":
+            click.echo(
+                f"error: {result.source} is being crawled by another process "
+                "(use --wait to wait for it)",
+                err=True,
+            )
+        elif result.status != "succeeded":
+            click.echo(
+                f"error: {result.source}: {result.status}: {result.error or 'see the log'}",
+                err=True,
+            )
+
+
+def _as_dict(result: Any) -> dict[str, Any]:
+    return {
+        "source": result.source,
+        "status": result.status,
+        "run_id": result.run_id,
+        "returncode": result.returncode,
+        "seconds": round(result.seconds, 2),
+        "error": result.error,
+        **_figures(result.stats),
+        "stats": result.stats,
+    }
+
+
+def _table(results: list[Any]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="crawl summary")
+    for name in ("source", "status", "run", *HEADERS, "time"):
+        left = name in ("source", "status")
+        table.add_column(name, justify="left" if left else "right", no_wrap=left)
+    styles = {"succeeded": "green", "busy": "yellow"}
+    for result in results:
+        figures = _figures(result.stats)
+        status = f"[{styles.get(result.status, 'red')}]{result.status}[/]"
+        table.add_row(
+            result.source,
+            status,
+            str(result.run_id or "-"),
+            *(str(figures[name]) for name in FIGURES),
+            f"{result.seconds:.1f}s",
+        )
+    Console().print(table)
+
+
+def _exit_code(results: list[Any]) -> int:
+    statuses = {r.status for r in results}
+    if statuses - {"succeeded", "busy"}:
+        return EXIT_FAILED
+    if "busy" in statuses:
+        return EXIT_BUSY
+    return 0
