@@ -35,12 +35,13 @@ MONTHS = {
 }
 _MONTH_NAMES = "|".join(sorted(MONTHS, key=len, reverse=True))
 
+# Matched against lower-cased text (case-insensitive patterns are several times slower).
 # "June 11, 2018", "June11, 2018" (typo), "June 11,2018", "September 20" (no year).
 _EN_DATE = re.compile(
-    rf"\b({_MONTH_NAMES})\.?\s*(\d{{1,2}})(?:st|nd|rd|th)?\b(?:\s*,?\s*(\d{{4}}))?", re.IGNORECASE
+    rf"\b({_MONTH_NAMES})\.?\s*(\d{{1,2}})(?:st|nd|rd|th)?\b(?:\s*,?\s*(\d{{4}}))?"
 )
 # "11 June 2018"
-_EN_DATE_DMY = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_NAMES})\.?,?\s+(\d{{4}})\b", re.IGNORECASE)
+_EN_DATE_DMY = re.compile(rf"\b(\d{{1,2}})\s+({_MONTH_NAMES})\.?,?\s+(\d{{4}})\b")
 _ZH_DATE = re.compile(r"(?:(\d{4})\s*年\s*)?(\d{1,2})\s*月\s*(\d{1,2})\s*日")
 _ISO_DATE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})")
 _TIME = re.compile(r"\b(\d{1,2}):(\d{2})(?::(\d{2}))?\b")
@@ -82,10 +83,11 @@ def find_dates(text: str) -> list[PartialDate]:
     for m in _ZH_DATE.finditer(text):
         if (d := _partial(m[1], int(m[2]), m[3])) is not None:
             found.append((m.start(), d))
-    for m in _EN_DATE.finditer(text):
+    lowered = text.lower()  # positions may shift for a few letters; only the order is used
+    for m in _EN_DATE.finditer(lowered):
         if (d := _partial(m[3], MONTHS[m[1].lower()], m[2])) is not None:
             found.append((m.start(), d))
-    for m in _EN_DATE_DMY.finditer(text):
+    for m in _EN_DATE_DMY.finditer(lowered):
         if (d := _partial(m[3], MONTHS[m[2].lower()], m[1])) is not None:
             found.append((m.start(), d))
     return [d for _, d in sorted(found, key=lambda pair: pair[0])]

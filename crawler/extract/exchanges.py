@@ -18,13 +18,18 @@ from crawler.extract.labels import Label, LabelContext, Role, classify, split_la
 from crawler.extract.text import Paragraph
 from crawler.schema import Exchange, Turn
 
-_SEPARATOR = re.compile(r"^[*＊\-—_=~·.。…#]{3,}$")
+# Three or more of these (single spaces between allowed): "＊＊＊", "* * * *", "------".
+_SEPARATOR = re.compile(r"^[*＊\-—_=~·.。…#](?: ?[*＊\-—_=~·.。…#]){2,}$")
 _PARENTHESIZED = re.compile(r"^[（(](.+)[）)]$")
 _QUESTION_MARK = re.compile(r"[?？]")
 _REPORTED_SPEECH = re.compile(
     r"^([\u4e00-\u9fff]{2,4}?)(?:表示|说|指出|强调|回答|称)[，,：:]"
     r"|^([A-Z][a-z]+ [A-Z][a-z]+) (?:said|says|stated|noted|responded|answered)\b"
 )
+
+
+# Plain strings for the schema (a StrEnum's ``.value`` is a slow descriptor in a hot loop).
+ROLE_NAMES = {role: role.value for role in Role}
 
 
 @dataclass(slots=True)
@@ -73,7 +78,7 @@ def paragraphs_to_blocks(paragraphs: list[Paragraph], ctx: LabelContext) -> list
     pending_after_conference = False
     for para in paragraphs:
         text = para.text
-        if _SEPARATOR.match(text.replace(" ", "")):
+        if _SEPARATOR.match(text):
             in_question = False
             continue
         label, rest = _label_of(para, ctx)
@@ -152,10 +157,11 @@ def _resumed_speaker(blocks: list[Block]) -> Label | None:
 
 def _is_after_conference_marker(text: str) -> bool:
     """A paragraph that only announces after-conference questions (no colon, no content)."""
+    if len(text) >= 120:
+        return False
     lowered = text.lower()
-    return len(text) < 120 and (
-        ("after the press conference" in lowered and "question" in lowered)
-        or (text.startswith("会后") and ("问" in text) and len(text) < 30)
+    return ("after the press conference" in lowered and "question" in lowered) or (
+        text.startswith("会后") and ("问" in text) and len(text) < 30
     )
 
 
@@ -221,8 +227,10 @@ def _exchange(index: int, group: list[Block], sole: str | None) -> Exchange:
     first = group[0]
     if first.statement:
         answerer = _official_name(first.label, sole) if first.role is Role.OFFICIAL else None
-        turn = Turn(first.role.value, first.speaker, first.text)
-        return Exchange(index, "statement", None, None, answerer, first.text, turns=[turn])
+        text = first.text
+        turn = Turn(ROLE_NAMES[first.role], first.speaker, text)
+        return Exchange(index, "statement", None, None, answerer, text, turns=[turn])
+    turns = [Turn(ROLE_NAMES[b.role], b.speaker, b.text) for b in group]
     questions = [b for b in group if b.role is Role.JOURNALIST]
     answers = [b for b in group if b.role is Role.OFFICIAL]
     asker_label = questions[0].label if questions else None
@@ -232,13 +240,17 @@ def _exchange(index: int, group: list[Block], sole: str | None) -> Exchange:
         index=index,
         kind="qa",
         asker=asker,
-        question="\n".join(b.text for b in questions) or None,
+        question=_joined_text(turns, "journalist"),
         answerer=answerer,
-        answer="\n".join(b.text for b in answers) or None,
+        answer=_joined_text(turns, "official"),
         follow_up=bool(asker_label and asker_label.follow_up),
         after_conference=any(b.label is not None and b.label.after_conference for b in questions),
-        turns=[Turn(b.role.value, b.speaker, b.text) for b in group],
+        turns=turns,
     )
+
+
+def _joined_text(turns: list[Turn], role: str) -> str | None:
+    return "\n".join([t.text for t in turns if t.role == role]) or None
 
 
 def _official_name(label: Label | None, sole: str | None) -> str | None:

@@ -77,22 +77,33 @@ _GENERIC = {
     "host": (Role.OTHER, False, False),
     "主持人": (Role.OTHER, False, False),
 }
+# The label patterns below match the lower-cased label (``key`` in ``classify``).
 # "Journalist clarifies", "Journalist adds", "记者澄清", "记者解释", "记者补充" ...
 _INTERJECTION = re.compile(
     r"^(?:the\s+)?(?:journalist|reporter|correspondent)\s+"
     r"(?:clarifies|clarified|adds|added|explains|explained|continues|continued|asks|asked|"
     r"interjects|interjected|responds|responded|replies|replied|says|said|notes|noted)$"
-    r"|^记者(?:澄清|解释|补充|插话|回答|说|表示|笑|确认|更正)$",
-    re.IGNORECASE,
+    r"|^记者(?:澄清|解释|补充|插话|回答|说|表示|笑|确认|更正)$"
 )
 # "The following question was raised (by a journalist) after the press conference",
 # "After the press conference, the following question was raised", "会后有记者问及".
 _AFTER_CONFERENCE = re.compile(
     r"after\s+the\s+(?:regular\s+)?(?:press\s+)?(?:conference|briefing)"
-    r"|^会后|记者会后|例行记者会结束后",
-    re.IGNORECASE,
+    r"|^会后|记者会后|例行记者会结束后"
 )
-_QUESTION_WORDS = re.compile(r"question|asked|raised|问|提问", re.IGNORECASE)
+# Editorial words that head a paragraph like a label but name no speaker ("Note:", "注："),
+# even when set in bold: the paragraph continues the current turn.
+_NOT_SPEAKERS = frozenset(
+    {
+        *("note", "notes", "nb", "n.b.", "editor's note", "editor’s note", "editorial note"),
+        *("correction", "corrections", "clarification", "update", "updated", "disclaimer"),
+        *("source", "sources", "attachment", "attachments", "appendix", "annex", "background"),
+        *("ps", "p.s.", "related", "photo", "photos", "video", "link", "links"),
+        *("注", "注释", "编者注", "编者按", "说明", "附", "附件", "附录", "更正", "备注", "来源"),
+        *("相关链接", "背景"),
+    }
+)
+_QUESTION_WORDS = re.compile(r"question|asked|raised|问|提问")
 
 _COLON = re.compile(r"[:：]")
 _CLOCK = re.compile(r"\d\s*$")  # "As of 24:00": a time, not a label
@@ -152,12 +163,14 @@ def split_label(text: str) -> tuple[str, str] | None:
 def classify(head: str, para: Paragraph, ctx: LabelContext) -> Label | None:
     """The label ``head`` (text before the colon) names, or None when it is not a label."""
     key = " ".join(head.split()).lower()
+    if key in _NOT_SPEAKERS:
+        return None
     if key in _GENERIC:
         role, follow_up, interjection = _GENERIC[key]
         return Label(head, role, generic=True, follow_up=follow_up, interjection=interjection)
     if _INTERJECTION.match(key):
         return Label(head, Role.JOURNALIST, generic=True, interjection=True)
-    if _AFTER_CONFERENCE.search(head) and _QUESTION_WORDS.search(head):
+    if _AFTER_CONFERENCE.search(key) and _QUESTION_WORDS.search(key):
         return Label(head, Role.JOURNALIST, generic=True, after_conference=True)
     if head in ctx.officials:
         return Label(head, Role.OFFICIAL)

@@ -13,6 +13,7 @@ from crawler.extract import dates, templates
 from crawler.extract.errors import NotATranscript
 from crawler.extract.exchanges import blocks_to_exchanges, paragraphs_to_blocks
 from crawler.extract.labels import KNOWN_OFFICIALS, LabelContext, title_officials
+from crawler.extract.pageindex import PageIndex
 from crawler.extract.text import Paragraph
 from crawler.extract.titles import is_briefing_title
 from crawler.schema import Briefing, Translation
@@ -22,10 +23,10 @@ SOURCE_LANGUAGE = {"mfa-en": "en", "mfa-zh": "zh"}
 _EN_PATH = re.compile(r"^/(?:eng|mfa_eng|ce/\w+/eng)/")
 _ZH_PATH = re.compile(r"^/(?:web|chn|zyxw|wjdt_674879|fyrbt_673021|ce/\w+/chn)/|^/(?:wjdt|fyrbt)")
 _ERROR_PATH = re.compile(r"/error\.html?$|/web/system/|/system/", re.IGNORECASE)
+# Matched against lower-cased text (see ``says_error``).
 _ERROR_TEXT = re.compile(
     r"系统维护|页面不存在|已删除|找不到|cannot be found|page not found|not found|"
-    r"system maintenance|under maintenance",
-    re.IGNORECASE,
+    r"system maintenance|under maintenance"
 )
 _LIST_SCRIPT = re.compile(r"\bcountPage\b|createPageHTML")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
@@ -42,14 +43,15 @@ def source_for_url(url: str) -> str | None:
 
 
 def parse_page(sel: Selector, url: str, source: str | None = None) -> Briefing:
-    reject_error_page(sel, url)
-    title = require_title(sel)
-    source = source or source_for_url(url) or source_for_page(sel, title)
+    page = PageIndex(sel.root)  # one walk; every cascade below is answered from it
+    reject_error_page(page, url)
+    title = require_title(page)
+    source = source or source_for_url(url) or source_for_page(page, title)
     language = SOURCE_LANGUAGE.get(source) or ("zh" if _HAN.search(title) else "en")
     if not is_briefing_title(title, "zh" if _HAN.search(title) else "en"):
         raise NotATranscript(f"not a press briefing: {title!r}")
-    container, paragraphs = require_body(sel)
-    line = templates.date_line(sel)
+    container, paragraphs = require_body(page)
+    line = templates.date_line(page, container)
     officials_in_title = title_officials(title)
     ctx = LabelContext(officials=set(KNOWN_OFFICIALS) | set(officials_in_title))
     blocks = paragraphs_to_blocks(paragraphs, ctx)
@@ -61,61 +63,66 @@ def parse_page(sel: Selector, url: str, source: str | None = None) -> Briefing:
         url=canonical_url(url),
         language=language,
         title=title,
-        held_on=held_on(sel, title, line, container).isoformat(),
+        held_on=held_on(page, title, line, container).isoformat(),
         published_at=dates.timestamp(line),
         spokespersons=spokespersons,
-        translations=translations(sel, url),
+        translations=translations(page, url),
         exchanges=exchanges,
     )
 
 
-def source_for_page(sel: Selector, title: str) -> str:
-    lang = (sel.xpath("/html/@lang").get() or "").lower()
+def source_for_page(page: PageIndex, title: str) -> str:
+    lang = (page.root.get("lang") or "").lower()
     if lang.startswith("zh") or _HAN.search(title):
         return "mfa-zh"
     return "mfa-en"
 
 
-def reject_error_page(sel: Selector, url: str) -> None:
+def reject_error_page(page: PageIndex, url: str) -> None:
     """Soft errors: ``/error.htm`` answered 200, the ``/web/system/`` maintenance page."""
     if _ERROR_PATH.search(urlsplit(url).path or ""):
         raise NotATranscript(f"error page: {urlsplit(url).path}")
-    head = " ".join(sel.xpath("//title//text() | //meta[@name='ColumnName']/@content").getall())
-    if _ERROR_TEXT.search(head):
+    head = " ".join([page.meta("ColumnName") or "", templates.head_title(page)]).strip()
+    if says_error(head):
         raise NotATranscript(f"error page: {' '.join(head.split())[:80]!r}")
 
 
-def require_title(sel: Selector) -> str:
-    title = templates.page_title(sel)
+def says_error(text: str) -> bool:
+    """The text announces a missing page or maintenance, in either language."""
+    return bool(_ERROR_TEXT.search(text.lower()))
+
+
+def require_title(page: PageIndex) -> str:
+    title = templates.page_title(page)
     if not title:
         raise NotATranscript("no title: not an article page")
-    if _ERROR_TEXT.search(title):
+    if says_error(title):
         raise NotATranscript(f"error page: {title!r}")
     return title
 
 
-def require_body(sel: Selector) -> tuple[etree._Element, list[Paragraph]]:
-    found = templates.body_container(sel)
+def require_body(page: PageIndex) -> tuple[etree._Element, list[Paragraph]]:
+    found = templates.body_container(page)
     if found is None:
-        raise NotATranscript(_no_body_reason(sel))
+        raise NotATranscript(_no_body_reason(page.root))
     return found
 
 
-def _no_body_reason(sel: Selector) -> str:
-    scripts = " ".join(sel.xpath("//script/text()").getall())
+def _no_body_reason(root: etree._Element) -> str:
+    scripts = " ".join(root.xpath("//script/text()"))
     if _LIST_SCRIPT.search(scripts):
         return "list page: pagination script and no transcript body"
-    text = " ".join(sel.xpath("//body//text()[not(ancestor::script)]").getall())
-    if _ERROR_TEXT.search(text):
+    text = " ".join(root.xpath("//body//text()[not(ancestor::script)]"))
+    if says_error(text):
         return "error page: the page says it cannot be found"
     return "empty body: no transcript text on the page"
 
 
-def held_on(sel: Selector, title: str, line: str | None, container: etree._Element) -> date:
+def held_on(page: PageIndex, title: str, line: str | None, container: etree._Element) -> date:
     """The conference date: the title's date, completed and checked by the page's other dates."""
     shown = dates.first_full_date(line)
     if shown is None:  # no date line: the CMS's PubDate meta, when the template has it
-        shown = dates.first_full_date(templates.meta_content(sel, "PubDate"))
+        shown = dates.first_full_date(page.meta("PubDate"))
     named = dates.title_date(title)
     if named is not None and named.year is not None:
         full = named.complete()
@@ -156,9 +163,9 @@ def _complete_year(named: dates.PartialDate, reference: date) -> date:
     return min(valid, key=lambda d: abs((reference - d).days))
 
 
-def translations(sel: Selector, url: str) -> list[Translation]:
+def translations(page: PageIndex, url: str) -> list[Translation]:
     seen: dict[str, Translation] = {}
-    for language, href in templates.translation_links(sel):
+    for language, href in templates.translation_links(page):
         absolute = urljoin(url, href)
         seen.setdefault(absolute, Translation(language, absolute))
     return list(seen.values())

@@ -8,13 +8,14 @@ unseen variant degrades gracefully. No cascade depends on a single class name.
 from __future__ import annotations
 
 import re
-from functools import cache
 
 from lxml import etree
 from parsel import Selector
-from parsel.csstranslator import css2xpath
 
+from crawler.extract import dates
+from crawler.extract.pageindex import PageIndex
 from crawler.extract.text import Paragraph, element_text, paragraphs_of
+from crawler.extract.titles import is_briefing_title
 
 TITLE_SELECTORS = (
     "div.news_header_title",  # English, mid-2024 on
@@ -44,8 +45,12 @@ BODY_SELECTORS = (
     "div.article div.content",
     "article",
 )
-TRANSLATION_SELECTORS = ("div.lan_btn a[href]",)
+TRANSLATION_SELECTORS = (
+    "div.lan_btn a",  # Chinese new template: <a href><img data-desc="英文"></a>
+    "div.news_header_lang a",  # English current: <span data-desc="中文"><a href></a></span>
+)
 
+_HAN = re.compile(r"[\u4e00-\u9fff]")
 # Site names appended to <title> ("... — 中华人民共和国外交部", "..._Ministry of Foreign Affairs").
 _TITLE_SUFFIX = re.compile(
     r"\s*(?:[—\-_|–]+)\s*(?:中华人民共和国外交部|外交部|Ministry of Foreign Affairs[^—\-_|]*)\s*$"
@@ -72,6 +77,8 @@ LANGUAGE_WORDS = {
 LANGUAGE_FOLDERS = {
     "eng": "en",
     "mfa_eng": "en",
+    "web": "zh",
+    "chn": "zh",
     "fra": "fr",
     "esp": "es",
     "rus": "ru",
@@ -79,74 +86,125 @@ LANGUAGE_FOLDERS = {
 }
 
 
-@cache
-def _compiled(css: str) -> etree.XPath:
-    """CSS compiled once to an lxml XPath (cheaper than parsel's per-call translation)."""
-    return etree.XPath(css2xpath(css))
+def select(page: PageIndex, css: str) -> list[etree._Element]:
+    return page.select(css)
 
 
-def select(sel: Selector, css: str) -> list[etree._Element]:
-    return [el for el in _compiled(css)(sel.root) if isinstance(el, etree._Element)]
-
-
-def first_text(sel: Selector, selectors: tuple[str, ...]) -> str | None:
+def first_text(page: PageIndex, selectors: tuple[str, ...]) -> str | None:
     """Text of the first selector in the cascade that matches a non-empty element."""
     for css in selectors:
-        for node in select(sel, css):
+        for node in page.select(css):
             text = element_text(node)
             if text:
                 return text
     return None
 
 
-def meta_content(sel: Selector, name: str) -> str | None:
-    value = sel.xpath(f"//meta[@name='{name}' or @property='{name}']/@content").get()
-    value = " ".join((value or "").split())
-    return value or None
+def meta_content(page: Selector | PageIndex, name: str) -> str | None:
+    return PageIndex.of(page).meta(name)
 
 
-def page_title(sel: Selector) -> str | None:
+def page_title(page: PageIndex) -> str | None:
     """The article title: template element, then meta tags, then ``<title>`` minus site name."""
-    title = first_text(sel, TITLE_SELECTORS)
+    title = first_text(page, TITLE_SELECTORS)
     if title:
         return title
     for name in TITLE_METAS:
-        if value := meta_content(sel, name):
+        if value := page.meta(name):
             return value
-    raw = " ".join(" ".join(sel.xpath("//title//text()").getall()).split())
-    return _TITLE_SUFFIX.sub("", raw).strip() or None
+    raw = head_title(page)
+    return _TITLE_SUFFIX.sub("", raw).strip() or briefing_heading(page)
 
 
-def date_line(sel: Selector) -> str | None:
-    return first_text(sel, DATE_LINE_SELECTORS)
+# Elements short enough to be a heading (string value only computed for the fallback).
+_HEADING_CANDIDATES = etree.XPath(
+    "//body//*[self::h1 or self::h2 or self::h3 or self::div or self::p or self::td or "
+    "self::span or self::strong][string-length(normalize-space(.)) < 200]"
+)
 
 
-def page_url_hint(sel: Selector) -> str | None:
+def briefing_heading(page: PageIndex) -> str | None:
+    """Fallback for a page with no known title element and no ``<title>``: the first short
+    element whose text names a briefing."""
+    for el in _HEADING_CANDIDATES(page.root):
+        text = element_text(el)
+        language = "zh" if _HAN.search(text) else "en"
+        if 10 <= len(text) < 200 and is_briefing_title(text, language):
+            return text
+    return None
+
+
+def head_title(page: PageIndex) -> str:
+    """The ``<title>`` text, whitespace collapsed ("" when there is none)."""
+    texts = ["".join(el.itertext()) for el in page.by_tag("title")]
+    return " ".join(" ".join(texts).split())
+
+
+def date_line(page: PageIndex, body: etree._Element | None = None) -> str | None:
+    """The template's date line; failing that, a short text above ``body`` that shows a
+    date and a time (an unseen template's date line: "Updated: April 30, 2025 19:06")."""
+    return first_text(page, DATE_LINE_SELECTORS) or (
+        stamped_line_above(body) if body is not None else None
+    )
+
+
+# Short text nodes with a colon before the body: the candidates for a date line with a time.
+_SHORT_TIMED_TEXTS_BEFORE = etree.XPath(
+    "preceding::text()[contains(., ':') and string-length(normalize-space(.)) < 80]"
+    "[not(ancestor::script) and not(ancestor::style) and not(ancestor::head)]"
+)
+
+
+def stamped_line_above(body: etree._Element) -> str | None:
+    """The first short line before ``body`` (in document order) showing a date and a time."""
+    for text in _SHORT_TIMED_TEXTS_BEFORE(body):
+        element = text.getparent()
+        line = element_text(element) if element is not None else ""
+        if len(line) < 80 and dates.timestamp(line):
+            return line
+    return None
+
+
+def page_url_hint(page: Selector | PageIndex) -> str | None:
     """The URL the page declares for itself (``meta[name=Url]``, canonical, og:url)."""
+    index = PageIndex.of(page)
+    canonical = [el.get("href") for el in index.by_tag("link") if el.get("rel") == "canonical"]
     for value in (
-        meta_content(sel, "Url"),
-        sel.xpath("//link[@rel='canonical']/@href").get(),
-        meta_content(sel, "og:url"),
-        meta_content(sel, "twitter:url"),
+        index.meta("Url"),
+        canonical[0] if canonical else None,
+        index.meta("og:url"),
+        index.meta("twitter:url"),
     ):
         if value and value.strip().lower().startswith(("http://", "https://")):
             return value.strip()
     return None
 
 
-def translation_links(sel: Selector) -> list[tuple[str, str]]:
+def translation_links(page: PageIndex) -> list[tuple[str, str]]:
     """``(language, href)`` pairs of the page's own links to other language versions."""
     out: list[tuple[str, str]] = []
     for css in TRANSLATION_SELECTORS:
-        for a in sel.css(css):
-            href = (a.attrib.get("href") or "").strip()
-            label = " ".join(
-                [element_text(a.root), *a.xpath(".//@data-desc | .//@alt | .//@title").getall()]
-            )
+        for a in page.select(css):
+            href = (a.get("href") or "").strip()
+            label = " ".join([element_text(a), *_link_descriptions(a)])
             language = _language_of(label, href)
             if href and language:
                 out.append((language, href))
     return out
+
+
+def _link_descriptions(a: etree._Element) -> list[str]:
+    """``data-desc``/``alt``/``title`` of the link, the images inside it and its wrapper."""
+    parent = a.getparent()
+    elements = [el for el in a.iter() if isinstance(el.tag, str)]
+    if parent is not None and len(parent) == 1:  # a wrapper around this link only
+        elements.append(parent)
+    return [
+        value
+        for el in elements
+        for value in (el.get("data-desc"), el.get("alt"), el.get("title"))
+        if value
+    ]
 
 
 def _language_of(label: str, href: str) -> str | None:
@@ -160,30 +218,30 @@ def _language_of(label: str, href: str) -> str | None:
     return None
 
 
-def body_container(sel: Selector) -> tuple[etree._Element, list[Paragraph]] | None:
+def body_container(page: PageIndex) -> tuple[etree._Element, list[Paragraph]] | None:
     """The element holding the transcript and its paragraphs: known containers first, then
     the content-based fallback."""
     for css in BODY_SELECTORS:
-        for node in select(sel, css):
+        for node in page.select(css):
             paragraphs = paragraphs_of(node)
             if len(paragraphs) >= 2:
                 return node, paragraphs
-    container = densest_container(sel)
+    container = densest_container(page)
     return (container, paragraphs_of(container)) if container is not None else None
 
 
-def densest_container(sel: Selector) -> etree._Element | None:
+def densest_container(page: PageIndex) -> etree._Element | None:
     """Fallback: the element whose direct ``<p>`` children hold the most text.
 
     Labelled paragraphs (``Name: ...``) count double, so the transcript beats a long
     navigation or related-news block.
     """
     scores: dict[etree._Element, int] = {}
-    for p in sel.xpath("//body//p[not(ancestor::script)]"):
-        parent = p.root.getparent()
+    for p in page.by_tag("p"):
+        parent = p.getparent()
         if parent is None:
             continue
-        text = element_text(p.root)
+        text = element_text(p)
         weight = len(text) * (2 if _looks_labelled(text) else 1)
         scores[parent] = scores.get(parent, 0) + weight
     if not scores:

@@ -8,7 +8,6 @@ Each paragraph also records how much of it was bold, a strong cue for question p
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from lxml import etree
@@ -56,7 +55,6 @@ SKIP_TAGS = frozenset(
 )
 BOLD_TAGS = frozenset(("b", "strong"))
 
-_WHITESPACE = re.compile(r"\s+")
 # Zero-width characters Word paste and the CMS leave around; invisible, never text on their own.
 _INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
 
@@ -79,79 +77,116 @@ class Paragraph:
 
 def clean_text(raw: str) -> str:
     """Collapse whitespace runs to one space and strip; drop invisible characters at the ends."""
-    return _WHITESPACE.sub(" ", raw).strip().strip(_INVISIBLE).strip()
+    return " ".join(raw.split()).strip(_INVISIBLE).strip()
 
 
 class _Collector:
     """Accumulates text pieces of the current paragraph while walking the tree."""
 
+    __slots__ = ("bold_chars", "paragraphs", "pieces")
+
     def __init__(self) -> None:
         self.paragraphs: list[Paragraph] = []
-        self._pieces: list[str] = []
-        self._bold: list[bool] = []
-
-    def add(self, text: str | None, bold: bool) -> None:
-        if text:
-            self._pieces.append(text)
-            self._bold.append(bold)
+        self.pieces: list[str] = []
+        self.bold_chars = 0  # non-whitespace characters of the pieces that sat in bold
 
     def flush(self) -> None:
-        if not self._pieces:
+        if not self.pieces:
             return
-        raw = "".join(self._pieces)
-        text = clean_text(raw)
+        text = clean_text("".join(self.pieces))
         if text:
-            self.paragraphs.append(Paragraph(text, _bold_chars(self._pieces, self._bold)))
-        self._pieces.clear()
-        self._bold.clear()
+            self.paragraphs.append(Paragraph(text, self.bold_chars))
+        self.pieces.clear()  # in place: the walker holds a reference to the list
+        self.bold_chars = 0
 
 
-def _bold_chars(pieces: list[str], bold: list[bool]) -> int:
-    return sum(len("".join(p.split())) for p, b in zip(pieces, bold, strict=True) if b)
+# What an element does to the paragraph being collected, by tag (cached per tag object).
+_SKIP, _BREAK, _BLOCK, _BOLD, _INLINE = range(5)
+_KINDS: dict[object, int] = {}
 
 
-def _tag(el: etree._Element) -> str | None:
-    """Lower-case tag name, or None for comments and processing instructions.
+def _kind(tag: object) -> int:
+    """Comments and processing instructions are skipped (their tails are still text).
 
     Prefixed Word tags keep their prefix (``o:p`` is an inline empty element, not ``<p>``).
     """
-    tag = el.tag
+    kind = _KINDS.get(tag)
+    if kind is None:
+        kind = _classify_tag(tag)
+        _KINDS[tag] = kind
+    return kind
+
+
+def _classify_tag(tag: object) -> int:
     if not isinstance(tag, str):
-        return None
-    return tag.rsplit("}", 1)[-1].lower()
+        return _SKIP
+    name = tag.rsplit("}", 1)[-1].lower()
+    if name in SKIP_TAGS:
+        return _SKIP
+    if name == "br":
+        return _BREAK
+    if name in BLOCK_TAGS:
+        return _BLOCK
+    return _BOLD if name in BOLD_TAGS else _INLINE
 
 
 def _walk(el: etree._Element, out: _Collector, bold: bool) -> None:
-    tag = _tag(el)
-    if tag is None or tag in SKIP_TAGS:
+    # The hot loop of the parser (every element of every body): text handling is inlined,
+    # and childless inline elements (most <span>/<b>) are read without a recursive call.
+    kind = _kind(el.tag)
+    if kind == _SKIP:
         return
-    if tag == "br":
+    if kind == _BREAK:
         out.flush()
         return
-    block = tag in BLOCK_TAGS
-    if block:
+    if kind == _BLOCK:
         out.flush()
-    inner_bold = bold or tag in BOLD_TAGS or _styled_bold(el)
-    out.add(el.text, inner_bold)
+    if not bold:
+        bold = kind == _BOLD or _styled_bold(el.get("style"))
+    pieces = out.pieces
+    text = el.text
+    if text:
+        pieces.append(text)
+        if bold:
+            out.bold_chars += _visible_length(text)
     for child in el:
-        _walk(child, out, inner_bold)
-        out.add(child.tail, inner_bold)
-    if block:
+        if len(child) or _KINDS.get(child.tag, _SKIP) < _BOLD:
+            _walk(child, out, bold)
+        else:
+            text = child.text
+            if text:
+                pieces.append(text)
+                if bold or _KINDS[child.tag] == _BOLD or _styled_bold(child.get("style")):
+                    out.bold_chars += _visible_length(text)
+        text = child.tail
+        if text:
+            pieces.append(text)
+            if bold:
+                out.bold_chars += _visible_length(text)
+    if kind == _BLOCK:
         out.flush()
 
 
-def _styled_bold(el: etree._Element) -> bool:
-    style = el.get("style")
-    return bool(style) and "bold" in style.lower() and "font-weight" in style.lower()
+def _visible_length(text: str) -> int:
+    return len("".join(text.split()))
+
+
+def _styled_bold(style: str | None) -> bool:
+    if not style:
+        return False
+    style = style.lower()
+    return "bold" in style and "font-weight" in style
 
 
 def paragraphs_of(container: etree._Element) -> list[Paragraph]:
     """All text paragraphs inside ``container`` in document order."""
     out = _Collector()
-    out.add(container.text, False)
+    if container.text:
+        out.pieces.append(container.text)
     for child in container:
         _walk(child, out, False)
-        out.add(child.tail, False)
+        if child.tail:
+            out.pieces.append(child.tail)
     out.flush()
     return out.paragraphs
 

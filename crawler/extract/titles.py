@@ -18,13 +18,11 @@ import re
 _ZH_BRIEFING = re.compile(r"主持\s*(?:网上)?\s*例行\s*记者\s*会")
 _EN_BRIEFING = re.compile(
     r"\b(?:regular|daily|routine|online)\s+(?:press\s+)?(?:conference|briefing)s?\b"
-    r"|\bbriefing\s+online\b",
-    re.IGNORECASE,
+    r"|\bbriefing\s+online\b"
 )
 # Items that mention a conference but are not one ("Remarks on ... at the press conference").
 _EN_NOT_BRIEFING = re.compile(
-    r"\bremarks\b|\bstatement\b|\banswers?\s+(?:a\s+)?(?:reporters?|journalists?)'?s?\b",
-    re.IGNORECASE,
+    r"\bremarks\b|\bstatement\b|\banswers?\s+(?:a\s+)?(?:reporters?|journalists?)'?s?\b"
 )
 
 
@@ -35,4 +33,5 @@ def is_briefing_title(title: str | None, language: str) -> bool:
         return False
     if language.startswith("zh"):
         return bool(_ZH_BRIEFING.search(text))
-    return bool(_EN_BRIEFING.search(text)) and not _EN_NOT_BRIEFING.search(text)
+    lowered = text.lower()  # the English patterns are lower case
+    return bool(_EN_BRIEFING.search(lowered)) and not _EN_NOT_BRIEFING.search(lowered)
