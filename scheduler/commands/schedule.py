@@ -252,7 +252,11 @@ def _print_runs(rows: list[dict[str, Any]]) -> None:
             *(str(row[k]) for k in ("requests", "new", "revised", "unchanged", "errors")),
             style="red" if row["status"] == "failed" else None,
         )
-    Console().print(table if rows else "no runs")
+    console = Console()
+    console.print(table if rows else "no runs")
+    for row in rows:  # the judged reason of each failure, in full, under the table
+        if row["status"] == "failed" and row["error"]:
+            console.print(f"run {row['id']} failed: {row['error']}", style="red", highlight=False)
 
 
 def _took(seconds: float | None) -> str:
