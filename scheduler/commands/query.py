@@ -136,30 +136,36 @@ def search_command(
     if not hits:
         click.echo("no matches", err=True)
         return
-    _console().print(_hits_table(hits))
+    _print_hits(hits)
 
 
-def _hits_table(hits: list[SearchHit]) -> Table:
-    table = Table(show_lines=True)
-    for name in ("#", "briefing", "held on", "source", "ex", "asker", "answerer", "snippet"):
-        table.add_column(name, overflow="fold")
+def _print_hits(hits: list[SearchHit]) -> None:
+    """One block per hit: a header line, then the snippet wrapped to the terminal.
+
+    Snippets are prose, which a table column squeezes into a few letters a line. Matches
+    are bold on a terminal and ``[bracketed]`` elsewhere (pipes, files).
+    """
+    console = _console()
+    console.soft_wrap = False
+    marked = not console.is_terminal
     for hit in hits:
-        snippet = Text()
-        for piece, hot in hit.segments:
-            snippet.append(piece, style="bold" if hot else None)
+        header = Text(f"{hit.rank}. ", style="bold")
+        header.append(f"briefing {hit.briefing_id} v{hit.version}", style="cyan")
+        held = hit.held_on.isoformat() if hit.held_on else "undated"
+        header.append(f" · {held} · {hit.source} · exchange {hit.index}")
+        speakers = " → ".join(x for x in (hit.asker, hit.answerer) if x)
+        if speakers:
+            header.append(f" · {speakers}")
         if hit.removed or hit.edited_away:
-            snippet = Text("[REMOVED] " if hit.removed else "[EDITED AWAY] ", "red") + snippet
-        table.add_row(
-            str(hit.rank),
-            f"{hit.briefing_id} v{hit.version}",
-            hit.held_on.isoformat() if hit.held_on else "",
-            hit.source,
-            str(hit.index),
-            hit.asker or "",
-            hit.answerer or "",
-            snippet,
-        )
-    return table
+            header.append(" [REMOVED]" if hit.removed else " [EDITED AWAY]", style="red")
+        snippet = Text("   ")
+        for piece, hot in hit.segments:
+            if hot and marked:
+                piece = f"[{piece}]"
+            snippet.append(piece, style="bold" if hot else None)
+        console.print(header)
+        console.print(snippet)
+        console.print()
 
 
 # ---------------------------------------------------------------------------- show
