@@ -121,10 +121,14 @@ class SchedulerService:
 
     def run(self) -> None:
         """Block until stopped (SIGTERM/SIGINT in the main thread, or ``stop()``)."""
-        self.ensure_schema()
-        self.install()
+        # Handlers first: a SIGTERM during migration or set-up must still end in a clean stop.
         if threading.current_thread() is threading.main_thread():
             self._install_signal_handlers()
+        self.ensure_schema()
+        self.install()
+        if self.stop_event.is_set():  # stopped while setting up: start no job
+            self._wind_down()
+            return
         jobs = self.scheduler.get_jobs()
         log.info("scheduler started: %d job(s), database %s", len(jobs), _safe(self.db_url))
         threading.Thread(target=self._shutdown_on_stop, name="stop-watch", daemon=True).start()

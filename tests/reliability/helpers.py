@@ -30,7 +30,6 @@ CLI = [PYTHON, "-m", "scheduler.cli"]
 # Politeness off on loopback; short timeouts so hangs cost seconds, a couple of retries.
 FAST_SETTINGS: dict[str, str] = {
     "DOWNLOAD_DELAY": "0",
-    "RANDOMIZE_DOWNLOAD_DELAY": "0",
     "AUTOTHROTTLE_ENABLED": "0",
     "CONCURRENT_REQUESTS": "16",
     "CONCURRENT_REQUESTS_PER_DOMAIN": "8",
