@@ -34,6 +34,7 @@ from storage.archive import Archive, RevisitTarget, json_safe, pid_alive
 from storage.db import make_engine, resolve_db_url
 from storage.migrate import ensure_schema
 from storage.models import CrawlRun
+from storage.revisit import policy_from_json
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -131,8 +132,6 @@ class RunContext:
     def revisit_targets(self, mode: str) -> list[RevisitTarget]:
         policy = None
         if self.meta.get("revisit_policy"):  # the scheduler's age ladder, as JSON
-            from scheduler.config import policy_from_json
-
             policy = policy_from_json(self.meta["revisit_policy"])
         return self.archive.revisit_candidates(self.source, mode=mode, policy=policy)  # type: ignore[arg-type]
 

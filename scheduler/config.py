@@ -13,7 +13,6 @@ zones and unknown notice kinds are all errors naming the offending key.
 from __future__ import annotations
 
 import copy
-import json
 import os
 import re
 import tomllib
@@ -29,7 +28,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from storage.archive import RevisitPolicy
+from storage.revisit import POLICY_DURATIONS, RevisitPolicy
 
 ENV_CONFIG = "BRIEFINGS_CONFIG"
 DEFAULT_CONFIG_RESOURCE = "default_config.toml"
@@ -107,34 +106,9 @@ def parse_duration(value: Any, where: str) -> float:
 
 
 # -- revisit policy ----------------------------------------------------------------------------
-# The age ladder is storage's ``RevisitPolicy`` (one definition for the archive and the
-# config); TOML gives its durations as "3d", "6h" and so on.
-
-POLICY_DURATIONS = (
-    "fresh_age",
-    "fresh_every",
-    "recent_age",
-    "recent_every",
-    "year_age",
-    "year_every",
-    "old_every",
-)
-
-
-def policy_to_json(policy: RevisitPolicy) -> str:
-    """The policy as a compact JSON string (durations in seconds), for a crawl's settings."""
-    data: dict[str, Any] = {k: getattr(policy, k).total_seconds() for k in POLICY_DURATIONS}
-    data["old_buckets"] = policy.old_buckets
-    return json.dumps(data, separators=(",", ":"))
-
-
-def policy_from_json(text: str | None) -> RevisitPolicy:
-    """Inverse of ``policy_to_json``; empty or missing -> the default policy."""
-    if not text:
-        return RevisitPolicy()
-    data = json.loads(text)
-    durations = {k: timedelta(seconds=float(data[k])) for k in POLICY_DURATIONS if k in data}
-    return RevisitPolicy(**durations, old_buckets=int(data.get("old_buckets", 30)))
+# The age ladder is storage's ``RevisitPolicy`` (one definition for the archive, the config and
+# the crawl process, which gets it as JSON: ``storage.revisit.policy_to_json``); TOML gives
+# its durations as "3d", "6h" and so on.
 
 
 def policy_json(policy: RevisitPolicy) -> dict[str, Any]:

@@ -26,11 +26,11 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
-from scheduler.config import Config, SourceConfig, TriggerSpec, policy_to_json
+from scheduler.config import Config, SourceConfig, TriggerSpec
 from scheduler.notify import Notice, Notifier
-from storage.archive import RevisitPolicy
 from storage.db import make_engine, session_scope
 from storage.models import Briefing, Capture, ChangeEvent, CrawlRun
+from storage.revisit import RevisitPolicy, policy_to_json
 from storage.types import utcnow
 
 log = logging.getLogger("briefings.scheduler")

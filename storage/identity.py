@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from crawler.urls import canonical_url
@@ -18,6 +18,24 @@ from storage.models import Briefing, BriefingLocation, Capture
 
 # Capture outcomes that show a URL still serves the transcript.
 GOOD_OUTCOMES = ("new", "unchanged", "revised", "not_modified")
+LOCATION = BriefingLocation.__table__
+INSERT_LOCATION = insert(LOCATION)
+TOUCH_LOCATIONS = (
+    update(LOCATION)
+    .where(LOCATION.c.url.in_(bindparam("urls", expanding=True)))
+    .values(last_seen=bindparam("now"))
+)
+SAME_IDENTITY = (
+    select(Briefing)
+    .where(
+        Briefing.source == bindparam("source"),
+        Briefing.language == bindparam("language"),
+        Briefing.held_on == bindparam("held_on"),
+        Briefing.title == bindparam("title"),
+    )
+    .order_by(Briefing.id)
+    .limit(1)
+)
 
 
 def canonical_urls(urls: Iterable[str | None]) -> list[str]:
@@ -29,19 +47,6 @@ def canonical_urls(urls: Iterable[str | None]) -> list[str]:
             if canon not in seen:
                 seen.append(canon)
     return seen
-
-
-def find_by_url(session: Session, urls: Iterable[str]) -> tuple[Briefing, str] | None:
-    """The briefing at the first of ``urls`` (canonical) that is a known location."""
-    for url in urls:
-        briefing = session.scalar(
-            select(Briefing)
-            .join(BriefingLocation, BriefingLocation.briefing_id == Briefing.id)
-            .where(BriefingLocation.url == url)
-        )
-        if briefing is not None:
-            return briefing, url
-    return None
 
 
 def parse_held_on(value: str | date | None) -> date | None:
@@ -59,27 +64,29 @@ def find_by_identity(
     """The briefing with the same source, language, date and title (a republication)."""
     if held_on is None or not title:
         return None  # too little to call two pages the same briefing
-    return session.scalar(
-        select(Briefing)
-        .where(
-            Briefing.source == source,
-            Briefing.language == language,
-            Briefing.held_on == held_on,
-            Briefing.title == title,
-        )
-        .order_by(Briefing.id)
-        .limit(1)
-    )
+    params = {"source": source, "language": language, "held_on": held_on, "title": title}
+    return session.scalar(SAME_IDENTITY, params)
+
+
+def is_location(session: Session, url: str) -> bool:
+    """Whether ``url`` (canonical) is a known location of any briefing."""
+    found = session.scalar(select(BriefingLocation.id).where(BriefingLocation.url == url))
+    return found is not None
 
 
 def add_location(session: Session, briefing: Briefing, url: str, now: datetime) -> None:
-    session.add(BriefingLocation(briefing_id=briefing.id, url=url, first_seen=now, last_seen=now))
+    """A new location of ``briefing`` (flushed already), inserted at once."""
+    session.connection().execute(
+        INSERT_LOCATION,
+        {"briefing_id": briefing.id, "url": url, "first_seen": now, "last_seen": now},
+    )
 
 
-def touch_location(session: Session, url: str, now: datetime) -> None:
-    location = session.scalar(select(BriefingLocation).where(BriefingLocation.url == url))
-    if location is not None:
-        location.last_seen = now
+def touch_locations(session: Session, urls: Iterable[str], now: datetime) -> None:
+    """Those of ``urls`` (canonical) that are known locations were seen ``now``."""
+    urls = list(urls)
+    if urls:
+        session.connection().execute(TOUCH_LOCATIONS, {"urls": urls, "now": now})
 
 
 def location_is_live(session: Session, briefing_id: int, url: str) -> bool:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import zlib
 
-from sqlalchemy import select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -17,34 +17,50 @@ from storage.models import RawBody
 from storage.types import utcnow
 
 COMPRESSION = "zlib"
+# Level 3 compresses an MFA page (~45 kB of HTML) in about half the time of level 6, to an
+# output ~8% larger (measured on the fixture pages: 0.39 vs 0.72 ms, 29.5% vs 27.2%).
+COMPRESSION_LEVEL = 3
+RAW_BODY = RawBody.__table__
+IS_STORED = select(RAW_BODY.c.sha256).where(RAW_BODY.c.sha256 == bindparam("sha"))
+INSERT_NEW = {
+    "postgresql": postgresql.insert(RAW_BODY).on_conflict_do_nothing(),
+    "sqlite": sqlite.insert(RAW_BODY).on_conflict_do_nothing(),
+}
 
 
 def sha256_of(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
-def put(session: Session, body: bytes) -> str:
-    """Store ``body`` unless already stored; returns its sha256."""
-    sha = sha256_of(body)
-    if session.scalar(select(RawBody.sha256).where(RawBody.sha256 == sha)) is not None:
-        return sha
-    values = {
+def pack(body: bytes) -> bytes:
+    """``body`` as stored (compressed with ``COMPRESSION``)."""
+    return zlib.compress(body, COMPRESSION_LEVEL)
+
+
+def put(
+    db: Session | Connection, body: bytes, *, sha: str | None = None, packed: bytes | None = None
+) -> str:
+    """Store ``body`` unless already stored; returns its sha256. ``sha`` and ``packed``:
+    ``sha256_of(body)`` and ``pack(body)``, if the caller computed them already."""
+    conn = db.connection() if isinstance(db, Session) else db
+    sha = sha or sha256_of(body)
+    if conn.scalar(IS_STORED, {"sha": sha}) is not None:
+        return sha  # a revisit of an unchanged page: no need to compress it again
+    row = {
         "sha256": sha,
         "size": len(body),
         "compression": COMPRESSION,
-        "data": zlib.compress(body, 6),
+        "data": packed if packed is not None else pack(body),
         "created_at": utcnow(),
     }
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(RawBody).values(**values).on_conflict_do_nothing()
-    session.execute(stmt)
+    conn.execute(INSERT_NEW[conn.dialect.name], row)
     return sha
 
 
-def get(session: Session, sha: str) -> bytes:
+def get(db: Session | Connection, sha: str) -> bytes:
     """The original bytes of a stored body; KeyError when there is none."""
-    row = session.execute(
-        select(RawBody.compression, RawBody.data).where(RawBody.sha256 == sha)
+    row = db.execute(
+        select(RAW_BODY.c.compression, RAW_BODY.c.data).where(RAW_BODY.c.sha256 == sha)
     ).one_or_none()
     if row is None:
         raise KeyError(sha)

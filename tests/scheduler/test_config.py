@@ -6,15 +6,8 @@ from datetime import time, timedelta
 
 import pytest
 
-from scheduler.config import (
-    ConfigError,
-    build_trigger,
-    load_config,
-    parse_duration,
-    policy_from_json,
-    policy_to_json,
-)
-from storage.archive import RevisitPolicy
+from scheduler.config import ConfigError, build_trigger, load_config, parse_duration
+from storage.revisit import RevisitPolicy, policy_from_json, policy_to_json
 from tests.scheduler.helpers import config_from
 
 

@@ -8,7 +8,6 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from scheduler.config import policy_from_json
 from scheduler.jobs import (
     REVISIT_POLICY_SETTING,
     JobDef,
@@ -18,9 +17,9 @@ from scheduler.jobs import (
     weekly_revisit_cost,
 )
 from scheduler.notify import Notice, Notifier
-from storage.archive import RevisitPolicy
 from storage.db import session_scope
 from storage.models import CrawlRun
+from storage.revisit import RevisitPolicy, policy_from_json
 from tests.scheduler.helpers import (
     FakeRunner,
     add_briefing,

@@ -18,7 +18,11 @@ def test_four_writer_processes(db_url: str, engine) -> None:
     ctx = multiprocessing.get_context("spawn")
     barrier = ctx.Barrier(PROCESSES)
     procs = [
-        ctx.Process(target=workers.record_alternating, args=(db_url, w, BRIEFINGS, ROUNDS, barrier))
+        ctx.Process(
+            target=workers.record_alternating,
+            # Half the writers record three captures per transaction, as the crawl's writer does.
+            args=(db_url, w, BRIEFINGS, ROUNDS, barrier, 1 if w % 2 else BRIEFINGS),
+        )
         for w in range(PROCESSES)
     ]
     for p in procs:

@@ -26,11 +26,14 @@ def race_for_lease(db_url: str, source: str, holder: str, barrier: Any, results:
         engine.dispose()
 
 
-def record_alternating(db_url: str, worker: int, briefings: int, rounds: int, barrier: Any) -> None:
+def record_alternating(
+    db_url: str, worker: int, briefings: int, rounds: int, barrier: Any, batch: int = 1
+) -> None:
     """Record ``rounds`` captures of each of ``briefings`` briefings, alternating contents
-    so that most captures make a new version."""
+    so that most captures make a new version; ``batch`` > 1: that many per transaction."""
     from storage.archive import Archive
-    from tests.storage.factories import make_briefing
+    from storage.capture import make_fetch
+    from tests.storage.factories import html_of, make_briefing
     from tests.storage.helpers import record
 
     engine = make_engine(db_url)
@@ -38,12 +41,24 @@ def record_alternating(db_url: str, worker: int, briefings: int, rounds: int, ba
         archive = Archive(engine, confirm_after=0)
         run_id = archive.start_run("mfa-en")
         wait_for_siblings(barrier)
+        pending = []
         for r in range(rounds):
             for b in range(briefings):
                 held_on = f"2024-03-{b + 1:02d}"
                 variant = (r + worker) % 2
                 data = make_briefing(6, held_on=held_on, answers={0: f"Variant {variant} answer."})
-                record(archive, run_id, data)
+                if batch == 1:
+                    record(archive, run_id, data)
+                    continue
+                body = html_of(data)
+                pending.append(
+                    make_fetch(run_id, url=data["url"], status_code=200, body=body, briefing=data)
+                )
+                if len(pending) == batch:
+                    results = archive.record_fetches(pending)
+                    assert not [x for x in results if isinstance(x, Exception)], results
+                    pending = []
+        assert not pending
         archive.finish_run(run_id, stats={}, finish_reason="finished")
     finally:
         engine.dispose()
