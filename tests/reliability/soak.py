@@ -206,6 +206,11 @@ def _archived(db_url: str, path: str) -> int:
     return rows[0]["n"] if rows else 0
 
 
+def _suspects(db_url: str) -> int:
+    rows = query(db_url, "SELECT COUNT(*) AS n FROM briefing WHERE status <> 'active'")
+    return rows[0]["n"] if rows else 0
+
+
 def _wait_for(check: Callable[[], bool], timeout: float, proc: subprocess.Popen) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -282,8 +287,13 @@ def run_soak(workdir: Path, db_url: str, plan: SoakPlan) -> SoakReport:
                 c.enabled = False
             note("chaos off")
             wanted = {PAGE_REMOVE: 2, PAGE_EDIT: 3 if plan.revert else 2, PAGE_ADD: 2}
+            # Settled: every scripted version stored, and every suspicion a fault raised has
+            # been cleared by a later good fetch (revisits keep suspect briefings due).
             settled = _wait_for(
-                lambda: all(_archived(db_url, p) >= n for p, n in wanted.items()),
+                lambda: (
+                    all(_archived(db_url, p) >= n for p, n in wanted.items())
+                    and _suspects(db_url) == 0
+                ),
                 plan.settle_timeout,
                 proc,
             )

@@ -46,7 +46,7 @@ def test_two_processes_race_one_wins(db_url: str) -> None:
         ]
         for p in procs:
             p.start()
-        outcome = dict(results.get(timeout=300) for _ in procs)
+        outcome = dict(results.get(timeout=120) for _ in procs)
         for p in procs:
             p.join(timeout=60)
             assert p.exitcode == 0

@@ -21,7 +21,10 @@ def race_for_lease(db_url: str, source: str, holder: str, barrier: Any, results:
     engine = make_engine(db_url)
     try:
         wait_for_siblings(barrier)
-        results.put((holder, lease.acquire(engine, source, holder, ttl_seconds=600)))
+        try:
+            results.put((holder, lease.acquire(engine, source, holder, ttl_seconds=600)))
+        except Exception as exc:  # report it: a silent death would leave the test waiting
+            results.put((holder, f"raised {exc!r}"))
     finally:
         engine.dispose()
 
