@@ -25,6 +25,7 @@ import socket
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 from sqlalchemy import Engine, select
@@ -282,10 +283,21 @@ def json_safe(value: Any) -> Any:
 
 
 def pid_alive(pid: int) -> bool:
+    """Is process ``pid`` on this host still running? A zombie (killed, not yet reaped by
+    its parent) is not: its lease and run can be taken over at once."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:
         return True  # someone else's process, but alive
-    return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False  # no /proc (not Linux) or it just vanished: trust kill(0)
+    # The state is the field after the parenthesised command name, which may hold spaces.
+    return stat.rpartition(")")[2].split()[:1] == ["Z"]
