@@ -31,6 +31,7 @@ from scheduler.notify import Notice, Notifier
 from storage.db import make_engine, session_scope
 from storage.models import Briefing, Capture, ChangeEvent, CrawlRun
 from storage.revisit import RevisitPolicy, policy_to_json
+from storage.runs import summarize_stats
 from storage.types import utcnow
 
 log = logging.getLogger("briefings.scheduler")
@@ -104,24 +105,6 @@ def expected_by_trigger(config: Config) -> TriggerSpec:
     at = config.expected_by
     fields = {"day_of_week": config.working_days, "hour": str(at.hour), "minute": str(at.minute)}
     return TriggerSpec(timezone=config.timezone, fields=fields)
-
-
-def summarize_stats(stats: dict[str, Any]) -> dict[str, int]:
-    """The figures people look at, from Scrapy's and the pipeline's stats."""
-
-    def count(key: str) -> int:
-        value = stats.get(key) or 0
-        return int(value) if isinstance(value, int | float) else 0
-
-    return {
-        "requests": count("downloader/request_count"),
-        "new": count("briefings/new"),
-        "revised": count("briefings/revised"),
-        "unchanged": count("briefings/unchanged"),
-        "not_modified": count("briefings/not_modified"),
-        "suspect": count("briefings/suspect"),
-        "errors": count("briefings/error"),
-    }
 
 
 class Jobs:

@@ -72,3 +72,16 @@ def judge_run(stats: Mapping[str, Any], finish_reason: str | None) -> tuple[str,
     if errors:
         return FAILED, f"{errors} error(s) logged"
     return SUCCEEDED, None
+
+
+def summarize_stats(stats: Mapping[str, Any]) -> dict[str, int]:
+    """The figures people look at, from Scrapy's and the pipeline's stats."""
+    return {
+        "requests": _count(stats, "downloader/request_count"),
+        "new": _count(stats, "briefings/new"),
+        "revised": _count(stats, "briefings/revised"),
+        "unchanged": _count(stats, "briefings/unchanged"),
+        "not_modified": _count(stats, "briefings/not_modified"),
+        "suspect": _count(stats, "briefings/suspect"),
+        "errors": _count(stats, "briefings/error"),
+    }

@@ -11,6 +11,7 @@ from typing import Any
 import click
 
 from scheduler.commands.common import db_option, echo_json, fail, json_option
+from storage.runs import summarize_stats
 
 EXIT_FAILED = 1
 EXIT_BUSY = 3
@@ -187,21 +188,6 @@ def _progress_display(*, enabled: bool) -> Iterator[Any]:
 # --- summary ----------------------------------------------------------------------------------
 
 
-def _figures(stats: dict[str, Any]) -> dict[str, int]:
-    def count(key: str) -> int:
-        value = stats.get(key) or 0
-        return int(value) if isinstance(value, int | float) else 0
-
-    return {
-        "requests": count("downloader/request_count"),
-        "new": count("briefings/new"),
-        "revised": count("briefings/revised"),
-        "unchanged": count("briefings/unchanged"),
-        "not_modified": count("briefings/not_modified"),
-        "errors": count("briefings/error"),
-    }
-
-
 def _report(results: list[Any], as_json: bool) -> None:
     if as_json:
         echo_json([_as_dict(r) for r in results])
@@ -229,7 +215,7 @@ def _as_dict(result: Any) -> dict[str, Any]:
         "returncode": result.returncode,
         "seconds": round(result.seconds, 2),
         "error": result.error,
-        **_figures(result.stats),
+        **summarize_stats(result.stats),
         "stats": result.stats,
     }
 
@@ -244,7 +230,7 @@ def _table(results: list[Any]) -> None:
         table.add_column(name, justify="left" if left else "right", no_wrap=left)
     styles = {"succeeded": "green", "busy": "yellow"}
     for result in results:
-        figures = _figures(result.stats)
+        figures = summarize_stats(result.stats)
         status = f"[{styles.get(result.status, 'red')}]{result.status}[/]"
         table.add_row(
             result.source,
