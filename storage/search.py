@@ -2,22 +2,36 @@
 
 Matching is the same on both backends: the query is split into terms (whitespace separates
 terms, ``"double quotes"`` keep a phrase together) and an exchange matches when every term
-occurs, as a case-insensitive substring, in its question or its answer. Substring matching is
-what Chinese needs (no spaces between words) and is what a trigram index answers.
+occurs, case-insensitively, in its question or its answer:
+
+- a term in an alphabetic script (``sanction``, ``"South China Sea"``) must start a word: the
+  character before it is not a letter or digit, anything may follow. ``sanction`` finds
+  ``sanctions``, ``sea`` finds ``seas`` but not ``ASEAN`` nor ``overseas``. A term that does
+  not begin with a letter or digit (``%``, ``_``, ``(Taiwan``) has no word to start.
+- a term holding Chinese (or other CJK) characters is a plain substring: Chinese puts no
+  spaces between words, so ``台湾`` must be found inside ``台湾问题``.
+
+Each backend finds candidates with its trigram index (substring matching) and then keeps the
+candidates where every word-start term really starts a word: ``term_regex`` on PostgreSQL
+and for snippets, ``word_match`` (the same test, faster) on SQLite. The letters and digits
+that make a word are spelled out in ``WORD_CHARS``, not left to each engine's locale.
 
 - SQLite: an FTS5 table with the ``trigram`` tokenizer (``exchange_fts``, external content
   over ``exchange``, kept in sync by triggers; migration 0002) answers terms of 3+ characters,
   ranked by ``bm25``. A trigram index cannot answer 1-2 character terms (``台湾`` is two), so
   those become escaped ``LIKE`` conditions; a query made only of short terms is a ``LIKE``
   scan of the latest versions, newest briefings first, which stops as soon as ``limit`` hits
-  are found (short terms are common words, so the scan is short).
+  are found (short terms are common words, so the scan is short). The word-start check is
+  ``word_match(text, term)``, a Python function registered on the connection.
 - PostgreSQL: ``ILIKE`` per term, answered by the ``pg_trgm`` GIN indexes on question and
-  answer; ranked with ``ts_rank_cd`` over ``to_tsvector('english', ...)`` (the expression of
-  the English full-text index), then by how often the terms occur.
+  answer, then ``~*`` for the word-start check; ranked with ``ts_rank_cd`` over
+  ``to_tsvector('english', ...)`` (the expression of the English full-text index), then by
+  how often the terms occur.
 
 Every user value is a bound parameter. Terms reach FTS5 only as string literals (``"..."``,
 inner quotes doubled), so FTS5 syntax in a query (``NEAR``, ``*``, ``-``, ``AND``, ``:``,
-parentheses) is searched for as text, never obeyed. ``LIKE`` wildcards are escaped.
+parentheses) is searched for as text, never obeyed. ``LIKE`` wildcards are escaped, and
+regular expression metacharacters are escaped before a term becomes a pattern.
 """
 
 from __future__ import annotations
@@ -25,6 +39,7 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, text
@@ -33,6 +48,7 @@ MIN_FTS_CHARS = 3  # the trigram tokenizer indexes nothing shorter
 MAX_TERMS = 32  # bounds the SQL expression depth and the number of bound parameters
 DEFAULT_LIMIT = 20
 TOP_K_FACTOR, TOP_K_EXTRA = 4, 50  # first pass: the best limit * 4 + 50 FTS matches
+TOP_K_GROWTH = 8  # second pass: 8x as many; third: all of them
 SNIPPET_WIDTH = 160
 LIKE_ESCAPE = "\\"
 
@@ -56,6 +72,23 @@ VIEWS = ("latest_exchange", "change_log", "briefing_overview")
 SEARCH_OBJECTS = SQLITE_OBJECTS + POSTGRESQL_OBJECTS + VIEWS
 
 _TERM_RE = re.compile(r'"([^"]*)"|(\S+)')
+
+# The letters and digits of the scripts that put spaces between words (Latin with its accents
+# and combining marks, Greek, Cyrillic): a word-start term must not follow one of them.
+# Spelled out as ranges because ``\w`` / ``[[:alnum:]]`` differ between Python and the
+# database's locale, and because a Chinese character right before a Latin word (``在WTO``)
+# is a boundary. The characters themselves (not ``\u`` escapes) go into the pattern: both
+# regular expression engines read them literally.
+WORD_CHARS = (
+    "0-9A-Za-z\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u024f"
+    "\u0300-\u036f\u0370-\u03ff\u0400-\u052f\u1e00-\u1eff"
+)
+_WORD_CHAR_RE = re.compile(f"[{WORD_CHARS}]")
+# Han (with extensions and compatibility forms), CJK punctuation, kana, Hangul, full-width
+# forms: a term holding any of these is matched as a substring.
+_CJK_RE = re.compile(
+    "[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\ufe30-\ufe4f\uff00-\uffef\U00020000-\U0003134f]"
+)
 
 
 class SearchError(ValueError):
@@ -141,6 +174,53 @@ def like_contains(term: str) -> str:
     return f"%{escaped}%"
 
 
+def starts_a_word(term: str) -> bool:
+    """Whether ``term`` must match at the start of a word: it begins with a letter or digit
+    of a spaced script and holds no CJK character (Chinese has no word boundaries)."""
+    return bool(_WORD_CHAR_RE.match(term)) and not _CJK_RE.search(term)
+
+
+def term_regex(term: str) -> str:
+    """The regular expression (to apply case-insensitively) that finds ``term`` as searched:
+    at a word start, or anywhere for a substring term. Every character of the term is
+    literal (``re.escape`` puts a backslash only before ASCII punctuation and spaces, which
+    PostgreSQL's regular expressions also read as the literal character)."""
+    escaped = re.escape(term)
+    return f"(?<![{WORD_CHARS}]){escaped}" if starts_a_word(term) else escaped
+
+
+@lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, re.IGNORECASE)
+
+
+def word_match(value: str | None, term: str) -> bool:
+    """SQLite's ``word_match(text, term)``: lower-case ``term`` starts a word of ``text``.
+
+    The test ``term_regex`` makes for PostgreSQL, written with ``str.find``: a regular
+    expression opening with a lookbehind is tried at every position of the text, 5-8x slower
+    on long answers, and this runs on every candidate the trigram index returns.
+    """
+    if value is None:
+        return False
+    text_lower = value.lower()
+    at = text_lower.find(term)
+    while at != -1:
+        if at == 0 or not _WORD_CHAR_RE.match(text_lower, at - 1):
+            return True
+        at = text_lower.find(term, at + 1)
+    return False
+
+
+def register_sqlite_functions(conn: Connection) -> None:
+    """Make ``word_match`` callable in SQL, once per SQLite connection."""
+    info = conn.connection.info
+    if not info.get("briefings_word_match"):
+        dbapi = conn.connection.driver_connection
+        dbapi.create_function("word_match", 2, word_match, deterministic=True)
+        info["briefings_word_match"] = True
+
+
 # ---------------------------------------------------------------------------- SQL pieces
 
 _COLUMNS = """
@@ -201,12 +281,30 @@ def _filters(options: SearchOptions, params: dict[str, Any], like: str) -> list[
 
 
 def _term_clauses(terms: list[str], params: dict[str, Any], like: str) -> list[str]:
+    """A substring condition per term (what the trigram index answers)."""
     clauses = []
     for i, term in enumerate(terms):
         params[f"t{i}"] = like_contains(term)
         clauses.append(
             f"(e.question {like} :t{i} ESCAPE '\\' OR e.answer {like} :t{i} ESCAPE '\\')"
         )
+    return clauses
+
+
+def _word_start_clauses(terms: list[str], params: dict[str, Any], sqlite: bool) -> list[str]:
+    """The precise filter: every word-start term starts a word in the question or answer."""
+    clauses = []
+    for i, term in enumerate(terms):
+        if not starts_a_word(term):
+            continue
+        name = f"w{i}"
+        if sqlite:
+            params[name] = term.lower()
+            tests = [f"word_match({col}, :{name})" for col in ("e.question", "e.answer")]
+        else:
+            params[name] = term_regex(term)
+            tests = [f"{col} ~* :{name}" for col in ("e.question", "e.answer")]
+        clauses.append(f"({' OR '.join(tests)})")
     return clauses
 
 
@@ -227,7 +325,12 @@ def _sqlite_sql(
     scope, flags = _scope(options)
     long_terms = [t for t in terms if len(t) >= MIN_FTS_CHARS]
     short_terms = [t for t in terms if len(t) < MIN_FTS_CHARS]
-    where = [scope, *_filters(options, params, "LIKE"), *_term_clauses(short_terms, params, "LIKE")]
+    where = [
+        scope,
+        *_filters(options, params, "LIKE"),
+        *_term_clauses(short_terms, params, "LIKE"),
+        *_word_start_clauses(terms, params, sqlite=True),  # last: the dearest
+    ]
     if not long_terms:
         return f"""SELECT {_COLUMNS}, NULL AS score, {flags}
             FROM {_FROM} WHERE {" AND ".join(where)}
@@ -251,7 +354,12 @@ _PG_DOCUMENT = "to_tsvector('english', coalesce(e.question, '') || ' ' || coales
 
 def _pg_sql(terms: list[str], options: SearchOptions, params: dict[str, Any]) -> str:
     scope, flags = _scope(options)
-    where = [scope, *_filters(options, params, "ILIKE"), *_term_clauses(terms, params, "ILIKE")]
+    where = [
+        scope,
+        *_filters(options, params, "ILIKE"),
+        *_term_clauses(terms, params, "ILIKE"),  # candidates from the pg_trgm indexes
+        *_word_start_clauses(terms, params, sqlite=False),
+    ]
     if all(len(t) < MIN_FTS_CHARS for t in terms):
         return f"""SELECT {_COLUMNS}, NULL AS score, {flags}
             FROM {_FROM} WHERE {" AND ".join(where)}
@@ -276,15 +384,18 @@ def search(conn: Connection, query: str, options: SearchOptions | None = None) -
     if conn.dialect.name != "sqlite":
         rows = conn.execute(text(_pg_sql(terms, options, params)), params).mappings().all()
         return [_hit(rank, row, terms) for rank, row in enumerate(rows, start=1)]
+    register_sqlite_functions(conn)
     # Joining and filtering every match costs more than ranking them: first try the best
     # few matches only. When enough of them pass the filters, they are exactly the best
-    # hits overall (any other passing match ranks below all of them); else search them all.
+    # hits overall (any other passing match ranks below all of them); else try 8x as many
+    # (the word-start check can drop most of the best: "sea" ranks "ASEAN ... ASEAN" high),
+    # and at last search them all.
     top_k = options.limit * TOP_K_FACTOR + TOP_K_EXTRA
-    rows = conn.execute(text(_sqlite_sql(terms, options, params, top_k=top_k)), params)
-    rows = rows.mappings().all()
-    if len(rows) < options.limit and "match" in params:
-        full = _sqlite_sql(terms, options, params, top_k=None)
-        rows = conn.execute(text(full), params).mappings().all()
+    for k in (top_k, top_k * TOP_K_GROWTH, None):
+        sql = _sqlite_sql(terms, options, params, top_k=k)
+        rows = conn.execute(text(sql), params).mappings().all()
+        if len(rows) >= options.limit or "match" not in params:
+            break
     return [_hit(rank, row, terms) for rank, row in enumerate(rows, start=1)]
 
 
@@ -328,9 +439,8 @@ def snippet_segments(
 
     Built in Python for every backend so results look the same on SQLite and PostgreSQL.
     """
-    pattern = re.compile(
-        "|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.IGNORECASE
-    )
+    # The same patterns as the search: a word-start term is not highlighted inside a word.
+    pattern = _compiled("|".join(term_regex(t) for t in sorted(terms, key=len, reverse=True)))
     fields = [("Q", question), ("A", answer)]
     label, body, found = next(
         ((lbl, txt, m) for lbl, txt in fields if txt and (m := pattern.search(txt))),
@@ -341,14 +451,16 @@ def snippet_segments(
     if found is not None:
         hit = pattern.search(body)
         start = _word_start(body, max(0, (hit.start() if hit else 0) - width // 3))
-    window = body[start : start + width]
+    end = min(len(body), start + width)
     segments: list[tuple[str, bool]] = [(f"{label}: " + ("…" if start else ""), False)]
-    pos = 0
-    for m in pattern.finditer(window):
-        segments.append((window[pos : m.start()], False))
+    pos = start
+    # Search the body, not a cut-out window: the word-start lookbehind must see the character
+    # before the window (a window opening inside "ASEAN" must not highlight "SEA").
+    for m in pattern.finditer(body, start, end):
+        segments.append((body[pos : m.start()], False))
         segments.append((m.group(0), True))
         pos = m.end()
-    segments.append((window[pos:] + ("…" if start + width < len(body) else ""), False))
+    segments.append((body[pos:end] + ("…" if end < len(body) else ""), False))
     return [(t, hot) for t, hot in segments if t]
 
 

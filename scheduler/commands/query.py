@@ -106,8 +106,9 @@ def search_command(
 ) -> None:
     """Full-text search of questions and answers, best matches first.
 
-    Every word must occur (as a substring, any case); "quote a phrase" to keep it whole.
-    Chinese works the same: 台湾问题 or 台湾. A query starting with "-" goes after "--".
+    Every word must occur, in any case, at the start of a word: sanction finds sanctions,
+    sea finds seas but not ASEAN. "Quote a phrase" to keep it whole. Chinese has no spaces
+    between words, so 台湾问题 or 台湾 match anywhere. A query starting with "-" goes after "--".
 
     \b
     Examples:

@@ -1,4 +1,4 @@
-"""Hostile search input: FTS syntax, SQL, LIKE wildcards, huge and empty queries."""
+"""Hostile search input: FTS and regex syntax, SQL, LIKE wildcards, huge and empty queries."""
 
 from __future__ import annotations
 
@@ -34,6 +34,23 @@ HOSTILE = [
     "a" * 10_000,
     "台" * 10_000,
     "Tai\x00wan",
+    # Regular expression syntax: word-start terms become patterns, escaped.
+    ".*",
+    "Taiwan.*",
+    "a.*b",
+    "(?i)Taiwan",
+    "Tai(?=wan)",
+    "[a-z]+",
+    "x{1,99999}",
+    "(a+)+$",
+    "Taiwan|China",
+    "\\mTaiwan",
+    "\\d+",
+    "Taiwan$",
+    "T\\",
+    "Taiwan)",
+    "Taiwan[",
+    "a" * 3_000 + " " + "b" * 3_000,
 ]
 
 
@@ -77,6 +94,13 @@ def test_like_wildcards_are_literal(cli, corpus):
     assert uids("o_") == []
     assert uids("%e") == []
     assert uids("f%e") == []
+
+
+def test_regex_syntax_is_not_obeyed(cli, corpus):
+    # As patterns, each of these would match e3 (Taiwan ... China).
+    for query in ("Taiwan.*China", "Taiwa.", "Taiwan|Atlantis", "Taiw[a]n", "(Taiwan)?x"):
+        result = cli("search", query, "--json")
+        assert json.loads(result.output) == [], query
 
 
 def test_quotes_inside_text_are_found(engine: Engine, corpus):

@@ -1,4 +1,6 @@
-"""``briefings search``: English and Chinese, short and long terms, filters, ranking, removed."""
+"""``briefings search``: English and Chinese, short and long terms, filters, ranking, removed.
+
+Word-start matching in detail: test_word_start.py."""
 
 from __future__ import annotations
 
@@ -37,9 +39,11 @@ def test_english_word_finds_latest_versions_only(cli, corpus):
     assert hit["removed"] is False and hit["edited_away"] is False
 
 
-def test_english_is_case_insensitive_substring(cli, corpus):
+def test_english_is_case_insensitive_at_a_word_start(cli, corpus):
     assert keys(hits(cli, "taiwan")) == [(corpus["en1"], "e3")]
-    assert keys(hits(cli, "sanction")) == [(corpus["en1"], "e2")]  # in "sanctions"
+    assert keys(hits(cli, "sanction")) == [(corpus["en1"], "e2")]  # starts "sanctions"
+    assert hits(cli, "anctions") == []  # inside a word: not a match
+    assert hits(cli, "aiwan") == []
 
 
 def test_every_term_must_occur(cli, corpus):
