@@ -11,7 +11,7 @@ from crawler.extract.charset import decode_body
 from crawler.extract.errors import NotATranscript
 from crawler.schema import Briefing
 
-PARSER_VERSION = "2"  # 2: English current-template translations, editorial notes
+PARSER_VERSION = "3"  # 3: canonical translation URLs; 2: English translations, editorial notes
 
 __all__ = [
     "PARSER_VERSION",

@@ -164,8 +164,10 @@ def _complete_year(named: dates.PartialDate, reference: date) -> date:
 
 
 def translations(page: PageIndex, url: str) -> list[Translation]:
+    # Canonical like the page's own URL, so a link flipping between the ministry's host
+    # aliases is not a change of the briefing's content.
     seen: dict[str, Translation] = {}
     for language, href in templates.translation_links(page):
-        absolute = urljoin(url, href)
+        absolute = canonical_url(urljoin(url, href))
         seen.setdefault(absolute, Translation(language, absolute))
     return list(seen.values())
