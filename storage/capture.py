@@ -462,6 +462,9 @@ class CaptureRecorder:
         if briefing.status == "removed":
             self._event(briefing, "restored", detail={"url": location})
             self._set_status(briefing, "active", None)
+        if self.content_hash != latest.content_hash and self._catch_up_parser(briefing):
+            latest = self.latest
+            assert latest is not None
         if self.content_hash == latest.content_hash:
             self._seen(briefing)
             if briefing.status == "suspect":
@@ -471,6 +474,34 @@ class CaptureRecorder:
             return self._suspect(briefing, self._truncation_reason(latest, data)), None
         self._set_status(briefing, "active", None)
         return "revised", self._new_version(briefing, data)
+
+    def _catch_up_parser(self, briefing: Briefing) -> bool:
+        """The latest version came from another parser version: read its stored page again
+        with the current parser first. What that changes becomes a version of cause
+        "parser" (as ``briefings reparse`` writes), so the comparison with this fetch shows
+        only what the page changed, never what the parser learned. True when it wrote one.
+        """
+        latest, current = self.latest, self.fetch.parser_version
+        if latest is None or not current or latest.parser_version == current:
+            return False
+        data = reread_page(self.session, latest, briefing.source)
+        if data is None:  # no stored page, or it no longer parses: compare as it is
+            return False
+        if content_hash(data) == latest.content_hash:
+            latest.parser_version = current  # this parser reads the page the same way
+            return False
+        ref, _ = write_version(
+            self.session,
+            briefing,
+            data,
+            latest=latest,
+            cause="parser",
+            parser_version=current,
+            capture_id=latest.capture_id,
+            now=self.now,
+        )
+        self.latest = self.session.get(Version, ref.id)
+        return True
 
     def _missing(self, briefing: Briefing) -> tuple[str, int | None]:
         evidence = self.fetch.gone_evidence()
@@ -663,6 +694,22 @@ def write_version(
     briefing.title = data.get("title") or briefing.title
     briefing.held_on = identity.parse_held_on(data.get("held_on")) or briefing.held_on
     return version, len(rows)
+
+
+def reread_page(session: Session, version: Version, source: str) -> dict[str, Any] | None:
+    """``version``'s stored page parsed again by the current parser (None: no stored page,
+    or the parser no longer reads it as a transcript)."""
+    from crawler.extract import parse_html  # pure parsing code: no Scrapy, no reactor
+
+    capture = session.get(Capture, version.capture_id) if version.capture_id else None
+    if capture is None or capture.body_sha256 is None:
+        return None
+    body = rawstore.get(session, capture.body_sha256)
+    url = capture.final_url or capture.url
+    try:
+        return parse_html(body, url, source=source, content_type=capture.content_type).to_dict()
+    except Exception:  # NotATranscript, or a parser bug: nothing to catch up with
+        return None
 
 
 def _next_number(conn: Connection, briefing_id: int) -> int:

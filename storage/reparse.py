@@ -116,6 +116,7 @@ def _reparse_one(
         return
     data = parsed.to_dict() if hasattr(parsed, "to_dict") else dict(parsed)
     if content_hash(data) == latest.content_hash:
+        latest.parser_version = parser_version  # checked: this parser reads it the same way
         return
     write_version(
         session,

@@ -349,7 +349,7 @@ def _sqlite_sql(
 
 
 # The expression of the English full-text index of migration 0002, used for ranking.
-_PG_DOCUMENT = "to_tsvector('english', coalesce(e.question, '') || ' ' || coalesce(e.answer, ''))"
+PG_RANK_VECTOR = "to_tsvector('english', coalesce(e.question, '') || ' ' || coalesce(e.answer, ''))"
 
 
 def _pg_sql(terms: list[str], options: SearchOptions, params: dict[str, Any]) -> str:
@@ -366,7 +366,7 @@ def _pg_sql(terms: list[str], options: SearchOptions, params: dict[str, Any]) ->
             ORDER BY {_RECENT_ORDER} LIMIT :limit"""
     params["tsquery"] = " ".join(terms)
     return f"""SELECT {_COLUMNS},
-            ts_rank_cd({_PG_DOCUMENT}, plainto_tsquery('english', :tsquery)) AS score, {flags}
+            ts_rank_cd({PG_RANK_VECTOR}, plainto_tsquery('english', :tsquery)) AS score, {flags}
         FROM {_FROM} WHERE {" AND ".join(where)}
         ORDER BY score DESC, {_RECENT_ORDER} LIMIT :limit"""
 
