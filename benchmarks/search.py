@@ -1,4 +1,4 @@
-"""Search and export benchmark on a large archive (SQLite).
+"""Search and export benchmark on a large archive (SQLite, or PostgreSQL with --db).
 
 Builds an archive of N exchanges (default 100,000) by replicating the fixture transcripts
 (parsed with ``crawler.extract.parse_html``) under new URLs and dates, through the migrated
@@ -14,6 +14,16 @@ schema (so the FTS triggers of migration 0002 do the indexing), then prints:
     python benchmarks/search.py                      # 100,000 exchanges, temp directory
     python benchmarks/search.py --exchanges 20000 --small 5000 --keep /tmp/bench.db
     python benchmarks/search.py --keep /tmp/bench.db --reuse   # search only, no rebuild
+
+PostgreSQL (``--db`` names the server; the archive goes into a new schema ``bench_<hex>``,
+dropped at the end, or into ``--schema NAME``, kept; no export figures): search latency as
+above, plus the same search SQL ranked with ``to_tsvector`` recomputed per row (as before
+migration 0003) instead of the stored ``exchange.search_vector``, timed side by side::
+
+    python benchmarks/search.py --db postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        --exchanges 30000
+    python benchmarks/search.py --db postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        --schema bench_keep --reuse                # search the kept schema again
 """
 
 from __future__ import annotations
@@ -27,13 +37,16 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Connection, Engine, create_engine, insert, text
+from sqlalchemy.engine import make_url
 
 from crawler.extract import parse_html
+from storage import search as search_module
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Briefing, BriefingLocation, Exchange, Version
@@ -44,6 +57,7 @@ from storage.search import (
     register_sqlite_functions,
     search,
     starts_a_word,
+    term_regex,
 )
 from storage.types import utcnow
 
@@ -196,48 +210,101 @@ SCAN = text(
 )
 
 
-def word_start_count(conn: Any, query: str) -> int | None:
+def word_start_count(conn: Connection, query: str) -> int | None:
     """How many latest exchanges have every word of ``query`` at a word start (not timed)."""
     terms = parse_terms(query)
     if not all(map(starts_a_word, terms)):
         return None
-    register_sqlite_functions(conn)
-    tests = " AND ".join(
-        f"(word_match(e.question, :w{i}) OR word_match(e.answer, :w{i}))" for i in range(len(terms))
-    )
-    sql = f"{SCAN.text} AND {tests}"
-    params = {"p": like_contains(query), **{f"w{i}": t.lower() for i, t in enumerate(terms)}}
-    return len(conn.execute(text(sql), params).all())
+    params: dict[str, Any] = {"p": like_contains(query)}
+    if conn.dialect.name == "sqlite":
+        register_sqlite_functions(conn)
+        test = "(word_match(e.question, :w{i}) OR word_match(e.answer, :w{i}))"
+        params |= {f"w{i}": t.lower() for i, t in enumerate(terms)}
+    else:
+        test = "(e.question ~* :w{i} OR e.answer ~* :w{i})"
+        params |= {f"w{i}": term_regex(t) for i, t in enumerate(terms)}
+    tests = " AND ".join(test.format(i=i) for i in range(len(terms)))
+    return len(conn.execute(text(f"{_scan(conn).text} AND {tests}"), params).all())
+
+
+def _scan(conn: Connection) -> Any:
+    """SQLite's LIKE is case-insensitive for ASCII; ILIKE counts the same matches on PostgreSQL
+    (where the pg_trgm indexes answer it: no longer a scan, only a count)."""
+    return SCAN if conn.dialect.name == "sqlite" else text(SCAN.text.replace(" LIKE ", " ILIKE "))
+
+
+# What migration 0003 replaced: the English document parsed and stemmed again for every
+# candidate row just to rank it (the expression of 0002's full-text index).
+RECOMPUTED_VECTOR = (
+    "to_tsvector('english', coalesce(e.question, '') || ' ' || coalesce(e.answer, ''))"
+)
+
+
+def search_recomputed(conn: Connection, query: str, options: SearchOptions) -> list[Any]:
+    """``search`` with the ranking of migration 0002 (``to_tsvector`` per row), PostgreSQL."""
+    stored = search_module.PG_RANK_VECTOR
+    search_module.PG_RANK_VECTOR = RECOMPUTED_VECTOR
+    try:
+        return search(conn, query, options)
+    finally:
+        search_module.PG_RANK_VECTOR = stored
 
 
 def bench_queries(engine: Engine, label: str, queries: list[str]) -> None:
+    """Per query: search p50/p95, next to a LIKE scan (SQLite) or to the same search ranked
+    with ``to_tsvector`` recomputed per row (PostgreSQL: the cost 0003 removes)."""
+    options = SearchOptions(limit=20)
     with engine.connect() as conn:
-        all_search, all_cpu, all_scan = [], [], []
+        if conn.dialect.name == "sqlite":
+            base_name = "LIKE scan"
+            scan = _scan(conn)
+
+            def baseline(q: str) -> Any:
+                return conn.execute(scan, {"p": like_contains(q)}).all()
+        else:
+            base_name = "recomputed rank"
+
+            def baseline(q: str) -> Any:
+                return search_recomputed(conn, q, options)
+
+        all_search, all_cpu, all_base = [], [], []
         for query in queries:
-            hits = search(conn, query, SearchOptions(limit=20))
-            found = len(conn.execute(SCAN, {"p": like_contains(query)}).all())
+            hits = search(conn, query, options)
+            if conn.dialect.name != "sqlite":
+                _check_same_hits(hits, search_recomputed(conn, query, options), query)
+            found = len(conn.execute(_scan(conn), {"p": like_contains(query)}).all())
             words = word_start_count(conn, query)
             matches = f"{found:>6}" + (f" ({words:>5} words)" if words is not None else " " * 14)
             cpu: list[float] = []
-            s = time_ms(lambda q=query: search(conn, q, SearchOptions(limit=20)), cpu)
-            scan = time_ms(lambda q=query: conn.execute(SCAN, {"p": like_contains(q)}).all())
+            s = time_ms(lambda q=query: search(conn, q, options), cpu)
+            base = time_ms(lambda q=query: baseline(q))
             all_search += s
             all_cpu += cpu
-            all_scan += scan
+            all_base += base
             p50, p95 = percentiles(s)
-            sp50, _ = percentiles(scan)
+            bp50, bp95 = percentiles(base)
             print(
                 f"  {query!r:>17}: matches {matches}, top {len(hits):>2}  "
                 f"search p50 {p50:6.2f} ms (cpu {statistics.median(cpu):6.2f}) p95 {p95:6.2f} ms"
-                f" | LIKE scan p50 {sp50:7.2f} ms | x{sp50 / p50:,.0f}"
+                f" | {base_name} p50 {bp50:7.2f} ms p95 {bp95:7.2f} ms | x{bp50 / p50:,.1f}"
             )
         p50, p95 = percentiles(all_search)
-        sp50, sp95 = percentiles(all_scan)
+        bp50, bp95 = percentiles(all_base)
         print(
             f"  {label} overall: search p50 {p50:.2f} ms (cpu {statistics.median(all_cpu):.2f}), "
-            f"p95 {p95:.2f} ms; LIKE scan p50 {sp50:.2f} ms, p95 {sp95:.2f} ms; "
-            f"ratio (p50) x{sp50 / p50:,.0f}"
+            f"p95 {p95:.2f} ms; {base_name} p50 {bp50:.2f} ms, p95 {bp95:.2f} ms; "
+            f"ratio (p50) x{bp50 / p50:,.1f}"
         )
+
+
+def _check_same_hits(stored: list[Any], recomputed: list[Any], query: str) -> None:
+    """The stored vector must rank exactly as the recomputed one: same hits, order, scores."""
+
+    def key(hits: list[Any]) -> list[tuple[Any, ...]]:
+        return [(h.briefing_id, h.version, h.index, h.score) for h in hits]
+
+    if key(stored) != key(recomputed):
+        raise SystemExit(f"{query!r}: stored and recomputed ranking differ")
 
 
 EXPORT_CHILD = """
@@ -298,7 +365,20 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="search the archive --keep built; no build, no export"
     )
+    parser.add_argument(
+        "--db", help="a PostgreSQL server URL: build the archive there (in a new schema)"
+    )
+    parser.add_argument(
+        "--schema", help="with --db: build into (or --reuse) this schema and keep it"
+    )
     args = parser.parse_args()
+    if args.db:
+        if make_url(args.db).get_backend_name() != "postgresql":
+            parser.error("--db takes a postgresql:// URL (SQLite: use --keep)")
+        if args.reuse and not args.schema:
+            parser.error("--reuse with --db needs --schema naming a schema built before")
+        postgresql_main(args)
+        return
 
     if args.reuse:
         if not args.keep or not args.keep.exists():
@@ -314,12 +394,7 @@ def main() -> None:
     url = f"sqlite:///{path}"
     engine = make_engine(url)
     upgrade(engine)
-    transcripts = load_transcripts()
-    print(
-        f"{len(transcripts)} fixture transcripts, "
-        f"{sum(len(t['exchanges']) for t in transcripts)} exchanges per copy"
-    )
-    builder = Builder(engine, transcripts)
+    builder = new_builder(engine)
 
     start = time.perf_counter()
     builder.grow_to(args.small)
@@ -337,6 +412,58 @@ def main() -> None:
     bench_export(url, workdir, f"{builder.exchanges:>7,}")
     bench_all(engine, builder.exchanges)
     shutil.rmtree(workdir, ignore_errors=True)  # the archive too, unless --keep put it elsewhere
+
+
+def new_builder(engine: Engine) -> Builder:
+    transcripts = load_transcripts()
+    print(
+        f"{len(transcripts)} fixture transcripts, "
+        f"{sum(len(t['exchanges']) for t in transcripts)} exchanges per copy"
+    )
+    return Builder(engine, transcripts)
+
+
+def postgresql_main(args: argparse.Namespace) -> None:
+    """Build (or reuse) the archive in a schema of its own on the server; search figures only."""
+    schema = args.schema or f"bench_{uuid.uuid4().hex[:12]}"
+    if not args.reuse:
+        _admin(args.db, f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    url = _schema_url(args.db, schema)
+    engine = make_engine(url)
+    try:
+        if not args.reuse:
+            start = time.perf_counter()
+            upgrade(engine)
+            builder = new_builder(engine)
+            builder.grow_to(args.exchanges)
+            print(
+                f"built {builder.exchanges:,} exchanges ({builder.briefings:,} briefings) in "
+                f"{time.perf_counter() - start:.1f} s in schema {schema}"
+            )
+        with engine.begin() as conn:
+            conn.exec_driver_sql("ANALYZE")
+            exchanges = conn.scalar(text("SELECT count(*) FROM exchange"))
+        bench_all(engine, exchanges)
+    finally:
+        engine.dispose()
+        if not args.schema:
+            _admin(args.db, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+def _schema_url(server_url: str, schema: str) -> str:
+    """``server_url`` with ``schema`` first on the search_path (extensions stay in public)."""
+    url = make_url(server_url)
+    options = f"-csearch_path={schema},public -csynchronous_commit=off"
+    return url.set(query={**url.query, "options": options}).render_as_string(hide_password=False)
+
+
+def _admin(server_url: str, statement: str) -> None:
+    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(statement)
+    finally:
+        admin.dispose()
 
 
 if __name__ == "__main__":

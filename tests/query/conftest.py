@@ -15,6 +15,7 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine
 
 from scheduler.cli import main
+from tests.dbfixtures import fresh_db_url  # noqa: F401  (re-exported: migration tests)
 from tests.query.factories import add_briefing, add_change, add_version, ex
 
 
