@@ -14,8 +14,9 @@ several processes can write at once without duplicate version numbers or lost ca
     result.outcome  # "new" | "unchanged" | "revised" | "not_modified" | "not_transcript" | "suspect" | "error"
     archive.finish_run(run_id, stats=crawler_stats_dict, finish_reason="finished")
 
-What a capture means is decided in ``storage.capture`` (``CaptureRecorder``, suspects,
-``write_version``); when to revisit a briefing in ``storage.revisit``.
+What a capture means is decided in ``storage.capture`` (``CaptureRecorder``, suspects);
+new versions are written by ``storage.versions``; when to revisit a briefing is decided in
+``storage.revisit``.
 """
 
 from __future__ import annotations
@@ -41,13 +42,13 @@ from storage.capture import (
     as_utc,
     make_fetch,
     normalize_headers,
-    write_version,
 )
 from storage.db import make_sessionmaker
 from storage.models import Briefing, BriefingLocation, CrawlRun
 from storage.revisit import RevisitPolicy, RevisitTarget
 from storage.runs import judge_run
 from storage.types import utcnow
+from storage.versions import write_version
 
 __all__ = [
     "Archive",
