@@ -149,6 +149,7 @@ class DropMidBody(Fault):
     """Headers with the full Content-Length, part of the body, then a TCP reset."""
 
     name = "drop"
+    reset = True  # a TCP reset; False: a clean close
 
     def __init__(self, fraction: float = 0.5, times: int | None = None) -> None:
         super().__init__(times)
@@ -158,23 +159,14 @@ class DropMidBody(Fault):
         body = req.page_body()
         req.send_head(200, len(body))
         req.write(body[: int(len(body) * self.fraction)])
-        req.abort(reset=True)
+        req.abort(reset=self.reset)
 
 
-class Truncate(Fault):
+class Truncate(DropMidBody):
     """Headers with the full Content-Length, part of the body, then a clean close."""
 
     name = "truncate"
-
-    def __init__(self, fraction: float = 0.5, times: int | None = None) -> None:
-        super().__init__(times)
-        self.fraction = fraction
-
-    def answer(self, req: Handler) -> None:
-        body = req.page_body()
-        req.send_head(200, len(body))
-        req.write(body[: int(len(body) * self.fraction)])
-        req.abort()
+    reset = False
 
 
 class Drip(Fault):
