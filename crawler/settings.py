@@ -15,7 +15,9 @@ NEWSPIDER_MODULE = "crawler.spiders"
 USER_AGENT = "briefings/0.1 (+https://github.com/briefings-archive/briefings)"
 
 # Politeness: robots.txt, one request at a time per host, at least a second apart, and
-# AutoThrottle to back off further when the site slows down.
+# AutoThrottle to back off further when the site slows down. Keep DOWNLOAD_DELAY above 0:
+# with 0, Scrapy 2.19's asyncio downloader starts all queued requests of a host at once and
+# CONCURRENT_REQUESTS_PER_DOMAIN no longer holds.
 ROBOTSTXT_OBEY = True
 CONCURRENT_REQUESTS = 8
 CONCURRENT_REQUESTS_PER_DOMAIN = 1

@@ -9,6 +9,8 @@ locked" half-way or both reading the same "next version number".
 from __future__ import annotations
 
 import os
+import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -54,7 +56,7 @@ def _sqlite_engine(url: str, *, immediate: bool, **kwargs: Any) -> Engine:
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
         if make_url(url).database not in (None, "", ":memory:"):
-            cur.execute("PRAGMA journal_mode = WAL")
+            _switch_to_wal(cur)
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA synchronous = NORMAL")
         cur.close()
@@ -64,6 +66,29 @@ def _sqlite_engine(url: str, *, immediate: bool, **kwargs: Any) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
     return engine
+
+
+def _switch_to_wal(cursor: Any) -> None:
+    """Put the file in WAL mode (persistent: usually it already is, and this is a read).
+
+    Switching a rollback-journal file to WAL needs an exclusive lock, and SQLite answers
+    "database is locked" at once there instead of calling the busy handler; two processes
+    opening the same fresh file together would see one of them fail. Retry within the
+    busy timeout instead.
+    """
+    if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+        return
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_MS / 1000
+    pause = 0.01
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 0.5)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import socket
@@ -31,11 +32,24 @@ from tests.crawl.helpers import (
 from tests.sitemock import Reply, Request, SiteMock
 
 FAST_SETTINGS = {"DOWNLOAD_DELAY": "0", "AUTOTHROTTLE_ENABLED": "0", "RETRY_TIMES": "0"}
+# CONCURRENT_REQUESTS_PER_DOMAIN = 1 (crawler.settings) only holds with a download delay: with
+# DOWNLOAD_DELAY = 0, Scrapy 2.19 on the asyncio reactor starts every queued request of a
+# slot at once (its tasks are created before any of them counts as transferring).
+ONE_AT_A_TIME = {**FAST_SETTINGS, "DOWNLOAD_DELAY": "0.01"}
 
 
-def slow_articles(seconds: float) -> Callable[[Request], Reply | None]:
+def slow_articles(seconds: float, *, fast_first: int = 0) -> Callable[[Request], Reply | None]:
+    """Delay every transcript page (not list pages) after the first ``fast_first`` ones.
+
+    With ``ONE_AT_A_TIME`` the crawl fetches one page at a time, so the 40 transcripts then
+    take at least ``(40 - fast_first) * seconds``: a lower bound that a slow machine only
+    lengthens.
+    """
+    served = itertools.count()
+
     def hook(request: Request) -> Reply | None:
-        if "/t1" in request.path:
+        name = request.path.rsplit("/", 1)[-1]
+        if not name.startswith(("default", "index")) and next(served) >= fast_first:
             time.sleep(seconds)
         return None  # then serve the page as usual
 
@@ -52,8 +66,8 @@ def wait_for(condition: Callable[[], bool], timeout: float = 30.0) -> None:
 def test_sigkill_mid_crawl_leaves_a_consistent_archive_and_the_next_crawl_completes(
     mfa_server: SiteMock, db_url: str
 ) -> None:
-    hook = mfa_server.add_hook(slow_articles(0.1))
-    settings = {**FAST_SETTINGS, "BRIEFINGS_DB_URL": absolute_db_url(db_url)}
+    hook = mfa_server.add_hook(slow_articles(0.2, fast_first=5))
+    settings = {**ONE_AT_A_TIME, "BRIEFINGS_DB_URL": absolute_db_url(db_url)}
     cmd = build_command("mfa-en", start_urls=[mfa_server.url(EN_LIST)], settings=settings)
     env = {**os.environ, "SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE}
     child = subprocess.Popen(
@@ -102,13 +116,15 @@ def test_busy_source_says_so_and_exits_3(mfa_server: SiteMock, db_url: str) -> N
 
 
 def test_timeout_stops_the_crawl_cleanly(mfa_server: SiteMock, db_url: str) -> None:
-    mfa_server.add_hook(slow_articles(0.3))
+    # 3 transcripts at once, then 0.5 s each, one at a time: the crawl needs 18.5 s or more
+    # and is stopped at 8 s (its queued requests still finish during the clean close).
+    mfa_server.add_hook(slow_articles(0.5, fast_first=3))
     result = run_crawl(
         "mfa-en",
         db_url=db_url,
         start_urls=[mfa_server.url(EN_LIST)],
-        settings=FAST_SETTINGS,
-        timeout=3,
+        settings=ONE_AT_A_TIME,
+        timeout=8,
     )
     assert result.status == "timeout"
     with opened(db_url) as engine:

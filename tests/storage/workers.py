@@ -65,3 +65,19 @@ def record_alternating(
         archive.finish_run(run_id, stats={}, finish_reason="finished")
     finally:
         engine.dispose()
+
+
+def open_and_write(db_url: str, name: str, barrier: Any, results: Any) -> None:
+    """Open the database (its first connection switches it to WAL) and write one row."""
+    from sqlalchemy import text
+
+    wait_for_siblings(barrier)
+    engine = make_engine(db_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO opener (name) VALUES (:n)"), {"n": name})
+        results.put((name, "ok"))
+    except Exception as exc:  # report it: a silent death would leave the test waiting
+        results.put((name, f"raised {exc!r}"))
+    finally:
+        engine.dispose()
