@@ -25,7 +25,8 @@ from twisted.internet.defer import Deferred
 
 from crawler.extract import PARSER_VERSION, NotATranscript, parse_html
 from crawler.items import FetchedPage
-from storage.capture import CaptureResult, Fetch, make_fetch
+from storage.capture import CaptureResult
+from storage.fetch import Fetch, make_fetch
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

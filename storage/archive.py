@@ -35,15 +35,9 @@ from sqlalchemy.orm import Session
 
 from crawler.urls import canonical_url
 from storage import revisit
-from storage.capture import (
-    CaptureRecorder,
-    CaptureResult,
-    Fetch,
-    as_utc,
-    make_fetch,
-    normalize_headers,
-)
+from storage.capture import CaptureRecorder, CaptureResult
 from storage.db import make_sessionmaker
+from storage.fetch import Fetch, as_utc, make_fetch, normalize_headers
 from storage.models import Briefing, BriefingLocation, CrawlRun
 from storage.revisit import RevisitPolicy, RevisitTarget
 from storage.runs import judge_run

@@ -1,6 +1,6 @@
 """What one fetch means for the archive: the capture rules and suspects.
 
-``CaptureRecorder`` records one fetch (a ``Fetch``) inside the caller's transaction; new
+``CaptureRecorder`` records one fetch (a ``storage.fetch.Fetch``) inside the caller's transaction; new
 versions are written by ``storage.versions.write_version``. The caller
 (``storage.archive.Archive``) owns the transaction: ``BEGIN IMMEDIATE`` on SQLite, and on
 PostgreSQL the briefing's row is locked here ``FOR UPDATE`` before its latest version is read.
@@ -13,9 +13,8 @@ easiest to read as attribute changes.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, and_, bindparam, insert, select, update
@@ -24,26 +23,15 @@ from sqlalchemy.orm import Session, defer
 from crawler.schema import content_hash
 from crawler.urls import canonical_url
 from storage import identity, rawstore
-from storage.diff import exchange_fingerprint
+from storage.fetch import Fetch
 from storage.models import Briefing, BriefingLocation, Capture, Version
-from storage.types import utcnow
 from storage.versions import INSERT_EVENTS, reread_page, write_version
 
-__all__ = [
-    "CaptureRecorder",
-    "CaptureResult",
-    "Derived",
-    "Fetch",
-    "as_utc",
-    "make_fetch",
-    "normalize_headers",
-]
+__all__ = ["CaptureRecorder", "CaptureResult"]
 
-ERROR_PAGE_MARKERS = ("/error.htm", "/web/system/")
 # A fetch losing at least half the exchanges, and at least this many, is suspect.
 TRUNCATION_RATIO = 0.5
 TRUNCATION_MIN_LOSS = 2
-GONE_STATUS_CODES = (404, 410)
 # Core tables: bulk inserts skip the ORM's unit of work.
 CAPTURE = Capture.__table__
 
@@ -85,118 +73,6 @@ class CaptureResult:
     briefing_id: int | None
     version_number: int | None
     changes: int  # change events written by this capture
-
-
-@dataclass(frozen=True, slots=True)
-class Derived:
-    """What a fetch hashes and compresses to: computed without the database, so a crawl can
-    compute it in its own thread before handing the fetch to the archive's writer thread."""
-
-    body_sha256: str | None
-    packed_body: bytes | None  # the body as rawstore stores it
-    content_hash: str | None  # of the parsed transcript
-    fingerprints: tuple[str, ...]  # of its exchanges, in order
-
-
-@dataclass(frozen=True, slots=True)
-class Fetch:
-    run_id: int | None
-    url: str
-    final_url: str | None
-    status_code: int | None
-    headers: dict[str, str]
-    body: bytes | None
-    briefing: dict[str, Any] | None
-    not_transcript: str | None
-    error: str | None
-    parser_version: str | None
-    fetched_at: datetime
-    derived: Derived | None = None  # see prepared(); computed on the way when missing
-
-    def prepared(self) -> Fetch:
-        """This fetch with its hashes and compressed body computed (``Derived``)."""
-        exchanges = (self.briefing or {}).get("exchanges") or []
-        derived = Derived(
-            body_sha256=rawstore.sha256_of(self.body) if self.body is not None else None,
-            packed_body=rawstore.pack(self.body) if self.body is not None else None,
-            content_hash=content_hash(self.briefing) if self.briefing is not None else None,
-            fingerprints=tuple(exchange_fingerprint(ex) for ex in exchanges),
-        )
-        return replace(self, derived=derived)
-
-    @property
-    def is_error_page(self) -> bool:
-        target = self.final_url or self.url
-        return any(marker in target for marker in ERROR_PAGE_MARKERS)
-
-    def gone_evidence(self) -> str | None:
-        """Why this fetch suggests the page is gone; None for plain download errors.
-
-        Evidence: a not-a-transcript answer, an error or system page, HTTP 404/410, an
-        empty 2xx body. Not evidence: timeouts, connection errors, 5xx, 429, parser crashes
-        on a real page (a parser bug is not the ministry deleting anything).
-        """
-        code = self.status_code
-        if self.not_transcript:
-            return f"not a transcript: {self.not_transcript}"
-        if self.is_error_page:
-            return f"error page {self.final_url or self.url}"
-        if code in GONE_STATUS_CODES:
-            return f"HTTP {code}"
-        if code is not None and 200 <= code < 300 and not self.body:
-            return "empty body"
-        return None
-
-
-def make_fetch(
-    run_id: int | None,
-    *,
-    url: str,
-    final_url: str | None = None,
-    status_code: int | None = None,
-    headers: Mapping[Any, Any] | None = None,
-    body: bytes | None = None,
-    briefing: dict[str, Any] | None = None,
-    not_transcript: str | None = None,
-    error: str | None = None,
-    parser_version: str | None = None,
-    fetched_at: datetime | None = None,
-) -> Fetch:
-    """A ``Fetch`` from ``Archive.record_capture``'s keywords (headers normalized, UTC)."""
-    return Fetch(
-        run_id=run_id,
-        url=url,
-        final_url=final_url,
-        status_code=status_code,
-        headers=normalize_headers(headers),
-        body=body,
-        briefing=briefing,
-        not_transcript=not_transcript,
-        error=error,
-        parser_version=parser_version,
-        fetched_at=as_utc(fetched_at) if fetched_at else utcnow(),
-    )
-
-
-def normalize_headers(headers: Mapping[Any, Any] | None) -> dict[str, str]:
-    """Header names lower-cased, values as text (Scrapy gives bytes and lists of bytes)."""
-    result: dict[str, str] = {}
-    for key, value in (headers or {}).items():
-        if isinstance(value, list | tuple):
-            value = value[0] if value else None
-        if value is None:
-            continue
-        name = key.decode("latin-1") if isinstance(key, bytes) else str(key)
-        text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
-        result[name.lower()] = text
-    return result
-
-
-def as_utc(moment: datetime) -> datetime:
-    """Aware UTC; a naive datetime is taken to be UTC already."""
-    if moment.tzinfo is None:
-        return moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC)
 
 
 class CaptureRecorder:

@@ -1,9 +1,8 @@
-"""Word-level diffs: exact ops, round trips, bounded time on unrelated texts."""
+"""Word-level diffs: exact ops, round trips, no token diff of unrelated texts."""
 
 from __future__ import annotations
 
 import random
-import time
 
 from storage.worddiff import kept_share, side, tokenize, word_diff
 
@@ -83,14 +82,17 @@ def test_round_trip_on_random_edits() -> None:
         assert all(tag in "=-+" and text for tag, text in ops)
 
 
-def test_unrelated_texts_are_one_replacement_and_fast() -> None:
+def test_unrelated_texts_are_one_replacement_without_a_token_diff(monkeypatch) -> None:
+    # The bound on time: texts sharing no word pairs never reach diff-match-patch (whose
+    # Myers diff of unrelated texts is the slow case). benchmarks/diff.py measures the time.
+    def no_diff(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("unrelated texts went through the token diff")
+
+    monkeypatch.setattr("storage.worddiff.diff_match_patch.diff_main", no_diff)
     rng = random.Random(1)
     words_a = [f"alpha{rng.randint(0, 999)}" for _ in range(3000)]
     words_b = [f"beta{rng.randint(0, 999)}" for _ in range(3000)]
     a, b = " ".join(words_a), " ".join(words_b)
-    started = time.perf_counter()
     ops = word_diff(a, b)
-    elapsed = time.perf_counter() - started
     assert ops == [["-", a], ["+", b]]
     assert kept_share(ops) == 0.0
-    assert elapsed < 2.0  # generous: the benchmark measures; this only catches a blow-up

@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import text
 
 from storage.archive import Archive
-from storage.capture import Fetch, make_fetch
 from storage.db import is_sqlite
+from storage.fetch import Fetch, make_fetch
 from storage.models import Briefing, Capture, ChangeEvent, Exchange, RawBody, Version
 from storage.search import search
 from tests.storage.factories import html_of, make_briefing

@@ -35,7 +35,7 @@ def record_alternating(
     """Record ``rounds`` captures of each of ``briefings`` briefings, alternating contents
     so that most captures make a new version; ``batch`` > 1: that many per transaction."""
     from storage.archive import Archive
-    from storage.capture import make_fetch
+    from storage.fetch import make_fetch
     from tests.storage.factories import html_of, make_briefing
     from tests.storage.helpers import record
 
