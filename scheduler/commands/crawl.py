@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from scheduler.commands.common import db_option, echo_json, fail, json_option
+from scheduler.commands.common import db_option, echo_json, fail, json_option, print_table
 from storage.runs import summarize_stats
 
 EXIT_FAILED = 1
@@ -221,25 +221,24 @@ def _as_dict(result: Any) -> dict[str, Any]:
 
 
 def _table(results: list[Any]) -> None:
-    from rich.console import Console
-    from rich.table import Table
+    from rich.text import Text
 
-    table = Table(title="crawl summary")
-    for name in ("source", "status", "run", *HEADERS, "time"):
-        left = name in ("source", "status")
-        table.add_column(name, justify="left" if left else "right", no_wrap=left)
+    columns = {"source": "left", "status": "left", "run": "right"}
+    columns |= dict.fromkeys(HEADERS, "right") | {"time": "right"}
     styles = {"succeeded": "green", "busy": "yellow"}
+    rows = []
     for result in results:
         figures = summarize_stats(result.stats)
-        status = f"[{styles.get(result.status, 'red')}]{result.status}[/]"
-        table.add_row(
-            result.source,
-            status,
-            str(result.run_id or "-"),
-            *(str(figures[name]) for name in FIGURES),
-            f"{result.seconds:.1f}s",
+        rows.append(
+            [
+                result.source,
+                Text(result.status, style=styles.get(result.status, "red")),
+                str(result.run_id or "-"),
+                *(str(figures[name]) for name in FIGURES),
+                f"{result.seconds:.1f}s",
+            ]
         )
-    Console().print(table)
+    print_table(columns, rows, title="crawl summary")
 
 
 def _exit_code(results: list[Any]) -> int:

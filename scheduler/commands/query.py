@@ -12,13 +12,12 @@ from typing import Any
 
 import click
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
 from sqlalchemy import Connection
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from scheduler.commands.common import db_option, echo_json, fail, json_option
+from scheduler.commands.common import db_option, echo_json, fail, json_option, print_table
 from storage import export as export_lib
 from storage.db import is_sqlite, make_engine, resolve_db_url
 from storage.query import STATS_KEYS, NotFound, list_briefings, show, stats
@@ -257,11 +256,10 @@ def list_command(
     if as_json:
         echo_json(rows)
         return
-    table = Table()
-    for name in ("id", "held on", "source", "title", "versions", "exchanges", "status"):
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(
+    columns = {"id": "right", "held on": "left", "source": "left", "title": "left"}
+    columns |= {"versions": "right", "exchanges": "right", "status": "left"}
+    cells = [
+        [
             str(row["id"]),
             row["held_on"] or "",
             row["source"],
@@ -269,8 +267,10 @@ def list_command(
             str(row["versions"]),
             str(row["exchanges"] if row["exchanges"] is not None else ""),
             row["status"],
-        )
-    _console().print(table)
+        ]
+        for row in rows
+    ]
+    print_table(columns, cells, flex="title", console=_console())
 
 
 # ---------------------------------------------------------------------------- export
@@ -368,12 +368,10 @@ def stats_command(
     if as_json:
         echo_json(rows)
         return
-    table = Table()
-    for name in (by, "exchanges", "questions", "edited", "removed"):
-        table.add_column(name, justify="left" if name == by else "right", overflow="fold")
-    for row in rows:
-        table.add_row(*(str(row[k]) for k in (by, "exchanges", "questions", "edited", "removed")))
-    _console().print(table)
+    figures = ("exchanges", "questions", "edited", "removed")
+    columns = {by: "left"} | dict.fromkeys(figures, "right")
+    cells = [[str(row[k]) for k in (by, *figures)] for row in rows]
+    print_table(columns, cells, flex=by, console=_console())
 
 
 def register(group: click.Group) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from scheduler.commands.common import db_option, echo_json, fail, json_option
+from scheduler.commands.common import db_option, echo_json, fail, json_option, print_table
 
 config_option = click.option(
     "--config",
@@ -229,19 +229,17 @@ def _require_sqlite_file(url: str) -> None:
 
 
 def _print_runs(rows: list[dict[str, Any]]) -> None:
-    from rich import box
     from rich.console import Console
-    from rich.table import Table
 
-    # Short headers and one space between columns: the table fits 80 columns.
-    table = Table(title="crawl runs (UTC)", box=box.SIMPLE_HEAD, padding=0, show_edge=False)
-    headers = {"id": "right", "source": "left", "kind": "left", "started": "left"}
-    headers |= {"took": "right", "status": "left", "reason": "left", "req": "right"}
-    headers |= {"new": "right", "rev": "right", "same": "right", "err": "right"}
-    for header, justify in headers.items():
-        table.add_column(header, justify=justify, no_wrap=True)  # type: ignore[arg-type]
-    for row in rows:
-        table.add_row(
+    console = Console(highlight=False)
+    if not rows:
+        console.print("no runs")
+        return
+    columns = {"id": "right", "source": "left", "kind": "left", "started": "left"}
+    columns |= {"took": "right", "status": "left", "reason": "left", "req": "right"}
+    columns |= {"new": "right", "rev": "right", "same": "right", "err": "right"}
+    cells = [
+        [
             str(row["id"]),
             row["source"],
             row["kind"],
@@ -250,10 +248,11 @@ def _print_runs(rows: list[dict[str, Any]]) -> None:
             row["status"],
             row["finish_reason"] or "",
             *(str(row[k]) for k in ("requests", "new", "revised", "unchanged", "errors")),
-            style="red" if row["status"] == "failed" else None,
-        )
-    console = Console()
-    console.print(table if rows else "no runs")
+        ]
+        for row in rows
+    ]
+    styles = ["red" if row["status"] == "failed" else None for row in rows]
+    print_table(columns, cells, title="crawl runs (UTC)", styles=styles, console=console)
     for row in rows:  # the judged reason of each failure, in full, under the table
         if row["status"] == "failed" and row["error"]:
             console.print(f"run {row['id']} failed: {row['error']}", style="red", highlight=False)

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Callable
 
@@ -113,6 +114,30 @@ def test_busy_source_says_so_and_exits_3(mfa_server: SiteMock, db_url: str) -> N
     with opened(db_url) as engine:
         assert count(engine, CrawlRun) == 0  # no other effect
     assert not [r for r in mfa_server.requests if r.path.startswith(EN_DIR)]
+
+
+def test_wait_runs_the_crawl_once_the_source_is_free(
+    mfa_server: SiteMock, db_url: str, monkeypatch
+) -> None:
+    monkeypatch.setattr("scheduler.crawl_runner.WAIT_INTERVAL", 0.2)
+    engine = make_engine(db_url)
+    try:
+        assert lease.acquire(engine, "mfa-en", "elsewhere.example:4242", 300)
+        waited = threading.Timer(1.5, lease.release, [engine, "mfa-en", "elsewhere.example:4242"])
+        waited.start()
+        started = time.monotonic()
+        result, summary = crawl_sources(db_url, mfa_server, ("mfa-en",), "--wait")
+        waited.join()
+    finally:
+        engine.dispose()
+    assert result.exit_code == 0, result.output
+    assert time.monotonic() - started >= 1.5  # it did not run while the lease was held
+    assert summary[0]["status"] == "succeeded"
+    with opened(db_url) as engine:
+        (run,) = run_rows(engine)  # the busy attempts left no run behind
+        assert run.status == "succeeded"
+        assert count(engine, Briefing) == 40
+        assert lease.current(engine, "mfa-en") is None
 
 
 def test_timeout_stops_the_crawl_cleanly(mfa_server: SiteMock, db_url: str) -> None:
