@@ -55,6 +55,28 @@ def statement(text: str, answerer: str = "Mao Ning") -> dict:
     }
 
 
+def ordinary_exchanges() -> list[dict]:
+    """Three ordinary exchanges (Reuters, AFP on sanctions, CCTV); a fresh copy each call."""
+    return [
+        qa(
+            "Reuters",
+            "Can you confirm the minister will visit Washington next week?",
+            "I have no information to offer. We will release information in due course.",
+        ),
+        qa(
+            "AFP",
+            "What is China's response to the new EU sanctions on Chinese firms?",
+            "China firmly opposes unilateral sanctions. We urge the EU to correct its wrong"
+            " practice.",
+        ),
+        qa(
+            "CCTV",
+            "Could you share more details about the forum held yesterday in Beijing?",
+            "The forum brought together more than three hundred participants from forty countries.",
+        ),
+    ]
+
+
 def reindex(exchanges: list[dict]) -> list[dict]:
     """Copies with ``index`` set to page order (the schema's rule)."""
     out = copy.deepcopy(exchanges)

@@ -15,6 +15,7 @@ from tests.diff.helpers import (
     T0,
     add_briefing,
     add_briefing_event,
+    ordinary_exchanges,
     qa,
     record_version,
     set_text,
@@ -24,21 +25,7 @@ from tests.diff.helpers import (
 
 V1 = [
     statement("Good afternoon. Let me start with an announcement about the summit next week."),
-    qa(
-        "Reuters",
-        "Can you confirm the minister will visit Washington next week?",
-        "I have no information to offer. We will release information in due course.",
-    ),
-    qa(
-        "AFP",
-        "What is China's response to the new EU sanctions on Chinese firms?",
-        "China firmly opposes unilateral sanctions. We urge the EU to correct its wrong practice.",
-    ),
-    qa(
-        "CCTV",
-        "Could you share more details about the forum held yesterday in Beijing?",
-        "The forum brought together more than three hundred participants from forty countries.",
-    ),
+    *ordinary_exchanges(),
 ]
 
 

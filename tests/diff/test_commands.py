@@ -11,28 +11,20 @@ from click.testing import CliRunner
 
 from scheduler.cli import main
 from storage.db import session_scope
-from tests.diff.helpers import EN_URL, T0, add_briefing, add_briefing_event, qa, record_version
+from tests.diff.helpers import (
+    EN_URL,
+    T0,
+    add_briefing,
+    add_briefing_event,
+    ordinary_exchanges,
+    qa,
+    record_version,
+)
 
 PAYLOAD = "<script>alert('x')</script>"
 ATOM = "{http://www.w3.org/2005/Atom}"
 
-V1 = [
-    qa(
-        "Reuters",
-        "Can you confirm the minister will visit Washington next week?",
-        "I have no information to offer. We will release information in due course.",
-    ),
-    qa(
-        "AFP",
-        "What is China's response to the new EU sanctions on Chinese firms?",
-        "China firmly opposes unilateral sanctions. We urge the EU to correct its wrong practice.",
-    ),
-    qa(
-        "CCTV",
-        "Could you share more details about the forum held yesterday in Beijing?",
-        "The forum brought together more than three hundred participants from forty countries.",
-    ),
-]
+V1 = ordinary_exchanges()
 
 
 def v2() -> list[dict]:
