@@ -248,6 +248,7 @@ class CaptureRecorder:
                 language=data["language"],
                 held_on=identity.parse_held_on(data.get("held_on")),
                 title=data.get("title"),
+                lock=self.row_locks,
             )
             if same is None:
                 return self._create(data, location)

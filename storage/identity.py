@@ -7,10 +7,11 @@ identity, the same source, language, held_on date and title.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterable
 from datetime import date, datetime
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from crawler.urls import canonical_url
@@ -25,6 +26,7 @@ TOUCH_LOCATIONS = (
     .where(LOCATION.c.url.in_(bindparam("urls", expanding=True)))
     .values(last_seen=bindparam("now"))
 )
+LOCK_IDENTITY = text("SELECT pg_advisory_xact_lock(:key)")
 SAME_IDENTITY = (
     select(Briefing)
     .where(
@@ -59,13 +61,34 @@ def parse_held_on(value: str | date | None) -> date | None:
 
 
 def find_by_identity(
-    session: Session, *, source: str, language: str, held_on: date | None, title: str | None
+    session: Session,
+    *,
+    source: str,
+    language: str,
+    held_on: date | None,
+    title: str | None,
+    lock: bool = False,
 ) -> Briefing | None:
-    """The briefing with the same source, language, date and title (a republication)."""
+    """The briefing with the same source, language, date and title (a republication).
+
+    ``lock`` (PostgreSQL): first take a transaction-scoped advisory lock on the identity, so
+    that two writers finding one new briefing at two URLs at once do not both create it; the
+    second waits, then finds what the first committed. SQLite needs none: ``BEGIN IMMEDIATE``
+    already lets one writer in at a time.
+    """
     if held_on is None or not title:
         return None  # too little to call two pages the same briefing
     params = {"source": source, "language": language, "held_on": held_on, "title": title}
+    if lock:
+        session.execute(LOCK_IDENTITY, {"key": identity_lock_key(**params)})
     return session.scalar(SAME_IDENTITY, params)
+
+
+def identity_lock_key(*, source: str, language: str, held_on: date, title: str) -> int:
+    """A signed 64-bit key for ``pg_advisory_xact_lock`` from a briefing's identity."""
+    text = "\x1f".join(("briefing-identity", source, language, held_on.isoformat(), title))
+    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def is_location(session: Session, url: str) -> bool:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+
 from storage.archive import Archive
 from storage.models import Briefing, BriefingLocation, ChangeEvent, Version
+from tests.storage import workers
 from tests.storage.factories import make_briefing
 from tests.storage.helpers import count, record, rows
 
@@ -81,3 +84,34 @@ def test_redirected_fetch_finds_the_briefing(archive: Archive, engine) -> None:
     )
     assert (result.outcome, result.briefing_id, result.version_number) == ("revised", 1, 2)
     assert count(engine, Version) == 2
+
+
+def test_two_processes_finding_one_briefing_at_two_new_urls_make_one_briefing(
+    db_url: str, engine
+) -> None:
+    # Both look the briefing up by identity, find nothing, and create it: unless the identity
+    # lookup is serialized, the archive gets two briefings for one press conference.
+    rounds = 6
+    days = [f"2024-05-{day:02d}" for day in range(1, rounds + 1)]
+    found_at = {
+        worker: [
+            (day, f"{NEW.rsplit('/', 1)[0]}/t{day.replace('-', '')}_{worker}.html") for day in days
+        ]
+        for worker in ("a", "b")
+    }
+    ctx = multiprocessing.get_context("spawn")
+    barrier, results = ctx.Barrier(2), ctx.Queue()
+    procs = [
+        ctx.Process(target=workers.record_republications, args=(db_url, urls, barrier, results))
+        for urls in found_at.values()
+    ]
+    for p in procs:
+        p.start()
+    outcomes = [results.get(timeout=120)[1] for _ in range(2 * rounds)]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    assert sorted(outcomes) == ["new"] * rounds + ["unchanged"] * rounds, outcomes
+    assert count(engine, Briefing) == rounds
+    assert count(engine, BriefingLocation) == 2 * rounds
+    assert count(engine, Version) == rounds

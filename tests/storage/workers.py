@@ -81,3 +81,26 @@ def open_and_write(db_url: str, name: str, barrier: Any, results: Any) -> None:
         results.put((name, f"raised {exc!r}"))
     finally:
         engine.dispose()
+
+
+def record_republications(
+    db_url: str, found_at: list[tuple[str, str]], barrier: Any, results: Any
+) -> None:
+    """For each (held_on, url): together with the sibling, record the briefing of that date
+    (same source, language, date and title in every process) as found at ``url``."""
+    from storage.archive import Archive
+    from tests.storage.factories import make_briefing
+    from tests.storage.helpers import record
+
+    engine = make_engine(db_url)
+    try:
+        archive = Archive(engine)
+        for held_on, url in found_at:
+            data = make_briefing(4, url=url, held_on=held_on, title=f"Press Conference {held_on}")
+            wait_for_siblings(barrier)
+            try:
+                results.put((url, record(archive, None, data).outcome))
+            except Exception as exc:  # report it: a silent death would leave the test waiting
+                results.put((url, f"raised {exc!r}"))
+    finally:
+        engine.dispose()
