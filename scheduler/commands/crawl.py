@@ -30,8 +30,8 @@ def register(group: click.Group) -> None:
     "start_urls",
     multiple=True,
     metavar="URL",
-    help="Start at this list page instead of the source's current one (repeatable); "
-    "the crawl stays on its host.",
+    help="Start at this list page instead of the source's current one (repeatable; with "
+    "several sources, at least one each, matched by URL shape); the crawl stays on its host.",
 )
 @click.option("--full", is_flag=True, help="Walk every list page, not only the new ones.")
 @click.option("--max-pages", type=click.IntRange(min=1), metavar="N", help="At most N list pages.")
@@ -129,7 +129,11 @@ def _parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:
 def _plan(
     sources: tuple[str, ...], start_urls: tuple[str, ...], source_of_url: Any
 ) -> list[tuple[str, tuple[str, ...]]]:
-    """Each source with its start URLs: all of them for one source, else by URL shape."""
+    """Each source with its start URLs: all of them for one source, else by URL shape.
+
+    With start URLs and several sources, every source needs one of its own: a source left
+    without would crawl the real site, which someone pointing at a mirror never wants.
+    """
     unique = list(dict.fromkeys(sources))
     if len(unique) == 1 or not start_urls:
         return [(source, start_urls) for source in unique]
@@ -139,6 +143,13 @@ def _plan(
     orphans = [u for u in start_urls if source_of_url(u) not in unique]
     if orphans:
         fail(f"cannot tell which source {orphans[0]} belongs to: crawl one source at a time", 2)
+    for source, urls in plan:
+        if not urls:
+            fail(
+                f"no --start-url is a {source} list page; give one for each source, or crawl "
+                f"{source} on its own (without a start URL it crawls the ministry's site)",
+                2,
+            )
     return plan
 
 
