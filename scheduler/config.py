@@ -394,11 +394,25 @@ def _day_of_week(value: str, where: str) -> str:
     return value
 
 
+MAX_DATE_RANGE_DAYS = 366
+
+
 def _dates(values: tuple[str, ...], where: str) -> tuple[date, ...]:
+    """ISO dates, and inclusive ranges ``"2026-10-01..2026-10-08"`` (a holiday week, the
+    ministry's summer break) spelled out day by day."""
+    days: list[date] = []
     try:
-        return tuple(date.fromisoformat(v) for v in values)
+        for value in values:
+            first, sep, last = value.partition("..")
+            start = date.fromisoformat(first.strip())
+            end = date.fromisoformat(last.strip()) if sep else start
+            span = (end - start).days
+            if not 0 <= span < MAX_DATE_RANGE_DAYS:
+                raise ValueError(f"{value!r} is not a range of 1 to {MAX_DATE_RANGE_DAYS} days")
+            days.extend(start + timedelta(days=n) for n in range(span + 1))
     except ValueError as exc:
         raise ConfigError(f"{where}: {exc}") from None
+    return tuple(sorted(set(days)))
 
 
 def _source(name: str, doc: Any, timezone: str) -> SourceConfig:

@@ -103,12 +103,25 @@ def test_env_names_the_file(tmp_path, monkeypatch) -> None:
         ("[sources.mfa-en.revisit_policy]\nold_buckets = 0", "old_buckets"),
         ("[sources.Bad_Name]", "lower-case"),
         ("holidays = ['2026-13-01']", "holidays"),
+        ("holidays = ['2026-10-08..2026-10-01']", "holidays: '2026-10-08..2026-10-01'"),
+        ("holidays = ['2026-01-01..2027-06-01']", "not a range of 1 to 366 days"),
     ],
 )
 def test_validation_errors_name_the_key(tmp_path, text: str, message: str) -> None:
     with pytest.raises(ConfigError) as info:
         config_from(tmp_path, text)
     assert message in str(info.value)
+
+
+def test_holidays_take_dates_and_ranges(tmp_path) -> None:
+    # National Day week as a range, the ministry's summer break, and a day given twice.
+    config = config_from(
+        tmp_path,
+        'holidays = ["2026-10-01..2026-10-08", "2026-08-03..2026-08-14", "2026-10-01"]',
+    )
+    days = [str(d) for d in config.holidays]
+    assert len(days) == 8 + 12 and days == sorted(days)
+    assert days[0] == "2026-08-03" and days[-1] == "2026-10-08" and "2026-10-05" in days
 
 
 def test_missing_and_broken_files(tmp_path) -> None:
