@@ -86,8 +86,8 @@ def find_by_identity(
 
 def identity_lock_key(*, source: str, language: str, held_on: date, title: str) -> int:
     """A signed 64-bit key for ``pg_advisory_xact_lock`` from a briefing's identity."""
-    text = "\x1f".join(("briefing-identity", source, language, held_on.isoformat(), title))
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
+    joined = "\x1f".join(("briefing-identity", source, language, held_on.isoformat(), title))
+    digest = hashlib.sha256(joined.encode("utf-8")).digest()
     return int.from_bytes(digest[:8], "big", signed=True)
 
 
