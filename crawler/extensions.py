@@ -1,11 +1,15 @@
 """Run bookkeeping: the crawl_run row, the source lease, progress lines.
 
 At ``spider_opened`` the ``RunBookkeeping`` extension opens the archive (setting or env
-``BRIEFINGS_DB_URL``, schema migrated to head), takes the source's lease (busy: the spider
-closes with reason ``busy`` and nothing else happens), starts a crawl_run row and hands the
-spider and the pipeline a ``RunContext``. The lease is renewed every TTL/3. At
-``spider_closed`` the stats go to ``Archive.finish_run`` (which judges the run) and the lease
-is released.
+``BRIEFINGS_DB_URL``, through ``storage.api.Archive.open``: schema migrated to head), takes the
+source's lease (busy: the spider closes with reason ``busy`` and nothing else happens) and
+starts a crawl_run row: its ``run`` attribute is then the ``ActiveRun`` that the spider and
+the pipeline ask for known URLs, revisit targets and where to store captures (they find the
+extension with ``RunBookkeeping.active_run(crawler)``: Scrapy's ``crawler.get_extension``).
+The lease is renewed every TTL/3. At ``spider_closed`` the stats go to
+``Archive.finish_run`` (which judges the run) and the lease is released.
+
+Without the extension (``BRIEFINGS_BOOKKEEPING_ENABLED = False``) a crawl stores nothing.
 
 Progress: JSON lines (``{"event": "progress", "pages": 12, "new": 3, ...}``) every N events
 to the file named by ``BRIEFINGS_PROGRESS_FILE`` (``-``: stdout, prefixed), so a parent
@@ -20,21 +24,22 @@ import os
 import socket
 import sys
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import IO, TYPE_CHECKING, Any
 
 from scrapy import signals
 from scrapy.exceptions import CloseSpider, NotConfigured
 from scrapy.utils.defer import deferred_from_coro
-from sqlalchemy import Engine, select
 from twisted.internet import task
 
-from storage import lease
-from storage.archive import Archive, RevisitTarget, json_safe, pid_alive
-from storage.db import make_engine, resolve_db_url
-from storage.migrate import ensure_schema
-from storage.models import CrawlRun
-from storage.revisit import policy_from_json
+from storage.api import (
+    Archive,
+    CaptureOutcome,
+    RevisitTarget,
+    json_safe,
+    pid_alive,
+    policy_from_json,
+)
 
 if TYPE_CHECKING:
     from scrapy import Spider
@@ -44,8 +49,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STDOUT_PREFIX = "briefings-progress: "
-OUTCOMES = ("new", "revised", "unchanged", "not_modified", "not_transcript", "suspect", "error")
-DISCOVERY_KINDS = ("discovery", "full")
+OUTCOMES = tuple(CaptureOutcome)
 
 
 def new_holder() -> str:
@@ -112,50 +116,32 @@ class Progress:
         self.out = None
 
 
-# --- the context the spider and pipeline use -------------------------------------------------
+# --- the run the spider and pipeline use ------------------------------------------------------
 
 
 @dataclass(slots=True)
-class RunContext:
+class ActiveRun:
+    """The crawl run in progress: where captures go and what the spider may ask."""
+
     source: str
     kind: str
-    engine: Engine
     archive: Archive
     run_id: int
     holder: str
     progress: Progress
-    meta: dict[str, Any] = field(default_factory=dict)
+    revisit_policy: str | None = None  # the scheduler's age ladder, as JSON
 
     def known_urls(self) -> set[str]:
         return self.archive.known_urls(self.source)
 
     def revisit_targets(self, mode: str) -> list[RevisitTarget]:
-        policy = None
-        if self.meta.get("revisit_policy"):  # the scheduler's age ladder, as JSON
-            policy = policy_from_json(self.meta["revisit_policy"])
-        return self.archive.revisit_candidates(self.source, mode=mode, policy=policy)  # type: ignore[arg-type]
+        policy = policy_from_json(self.revisit_policy) if self.revisit_policy else None
+        return self.archive.revisit_candidates(self.source, mode=mode, policy=policy)
 
     def previous_run_finished(self) -> bool:
-        """Did the last discovery run walk its list pages to the end?
-
-        Only then may an incremental crawl stop at the first page of known briefings: after a
-        killed, stopped or list-failing run, items further down may never have been fetched.
-        """
-        with self.archive.transaction() as session:
-            run = session.scalar(
-                select(CrawlRun)
-                .where(
-                    CrawlRun.source == self.source,
-                    CrawlRun.kind.in_(DISCOVERY_KINDS),
-                    CrawlRun.id != self.run_id,
-                )
-                .order_by(CrawlRun.id.desc())
-                .limit(1)
-            )
-            if run is None:
-                return False
-            stats = run.stats or {}
-            return run.finish_reason == "finished" and not stats.get("briefings/list_error")
+        """Did the last discovery run walk its list pages to the end? (See
+        ``storage.runs.previous_discovery_finished``.)"""
+        return self.archive.previous_discovery_finished(self.source, run_id=self.run_id)
 
 
 # --- the extension ---------------------------------------------------------------------------
@@ -167,7 +153,8 @@ class RunBookkeeping:
         if not settings.getbool("BRIEFINGS_BOOKKEEPING_ENABLED", True):
             raise NotConfigured
         self.crawler = crawler
-        self.db_url = resolve_db_url(settings.get("BRIEFINGS_DB_URL"))
+        self.db_url: str | None = settings.get("BRIEFINGS_DB_URL")
+        self.revisit_policy: str | None = settings.get("BRIEFINGS_REVISIT_POLICY")
         self.ttl = settings.getfloat("BRIEFINGS_LEASE_TTL", 300)
         self.holder = settings.get("BRIEFINGS_LEASE_HOLDER") or new_holder()
         self.progress = Progress(
@@ -175,9 +162,15 @@ class RunBookkeeping:
             settings.getint("BRIEFINGS_PROGRESS_EVERY", 5),
             crawler.stats,
         )
-        self.context: RunContext | None = None
-        self.engine: Engine | None = None
+        self.run: ActiveRun | None = None  # set at spider_opened once the run has started
+        self.archive: Archive | None = None
         self.renewal: task.LoopingCall | None = None
+
+    @classmethod
+    def active_run(cls, crawler: Crawler) -> ActiveRun | None:
+        """The run of ``crawler``, once started (None without the extension, or busy)."""
+        extension = crawler.get_extension(cls)
+        return extension.run if extension is not None else None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RunBookkeeping:
@@ -193,9 +186,7 @@ class RunBookkeeping:
         source = spider.name
         kind = getattr(spider, "kind", "discovery")
         try:
-            self.engine = make_engine(self.db_url)
-            ensure_schema(self.engine)
-            archive = Archive(self.engine)
+            self.archive = archive = Archive.open(self.db_url, must_exist=False)
             archive.mark_stale_runs()
             if not self.take_lease(source):
                 self.crawler.stats.set_value("briefings/busy", 1)
@@ -206,40 +197,37 @@ class RunBookkeeping:
         except CloseSpider:
             raise
         except Exception as exc:
-            message = f"archive unavailable ({self.db_url}): {type(exc).__name__}: {exc}"
-            message = message.splitlines()[0]
+            message = f"archive unavailable: {type(exc).__name__}: {exc}".splitlines()[0]
             self.progress.emit("error", source=source, reason=message)
             logger.error(message)
             raise CloseSpider("archive_unavailable") from exc
-        self.context = RunContext(
-            source, kind, self.engine, archive, run_id, self.holder, self.progress
+        self.run = ActiveRun(
+            source, kind, archive, run_id, self.holder, self.progress, self.revisit_policy
         )
-        self.context.meta["revisit_policy"] = self.crawler.settings.get("BRIEFINGS_REVISIT_POLICY")
-        spider.run_context = self.context
         self.renewal = task.LoopingCall(self.renew)
         self.renewal.start(max(1.0, self.ttl / 3), now=False)
         self.progress.emit("started", source=source, kind=kind, run_id=run_id, pid=os.getpid())
         logger.info("crawl run %s of %s (%s) started", run_id, source, kind)
 
     def take_lease(self, source: str) -> bool:
-        assert self.engine is not None
-        if lease.acquire(self.engine, source, self.holder, self.ttl):
+        archive = self.archive
+        assert archive is not None
+        if archive.take_lease(source, self.holder, self.ttl):
             return True
-        held = lease.current(self.engine, source)
-        stale_holder = held.holder if held is not None else None
+        stale_holder = archive.lease_holder(source)
         if stale_holder and holder_is_dead(stale_holder):
             # A crawl killed on this machine: its lease would block us until it expires.
             logger.warning("taking over the lease of dead process %s", stale_holder)
-            lease.release(self.engine, source, stale_holder)
-            return lease.acquire(self.engine, source, self.holder, self.ttl)
+            archive.release_lease(source, stale_holder)
+            return archive.take_lease(source, self.holder, self.ttl)
         return False
 
     def renew(self) -> None:
-        context = self.context
+        context = self.run
         if context is None:
             return
         try:
-            kept = lease.renew(context.engine, context.source, self.holder, self.ttl)
+            kept = context.archive.renew_lease(context.source, self.holder, self.ttl)
         except Exception as exc:  # a busy database now and then: try again next time
             logger.warning("lease renewal failed: %s", exc)
             return
@@ -256,7 +244,7 @@ class RunBookkeeping:
     # -- closing ------------------------------------------------------------------------------
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
-        context = self.context
+        context = self.run
         try:
             if context is None:
                 return
@@ -287,11 +275,11 @@ class RunBookkeeping:
             )
         finally:
             self.progress.close()
-            if self.engine is not None:
-                self.engine.dispose()
+            if self.archive is not None:
+                self.archive.close()
 
-    def release_lease(self, context: RunContext) -> None:
+    def release_lease(self, context: ActiveRun) -> None:
         try:
-            lease.release(context.engine, context.source, self.holder)
+            context.archive.release_lease(context.source, self.holder)
         except Exception as exc:  # it expires by itself
             logger.warning("could not release the lease of %s: %s", context.source, exc)

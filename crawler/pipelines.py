@@ -1,6 +1,6 @@
 """The item pipeline: parse each fetched page and store the fetch in the archive.
 
-Every ``FetchedPage`` becomes exactly one capture (``storage.archive.Archive``), whatever
+Every ``FetchedPage`` becomes exactly one capture (``storage.api.Archive``), whatever
 happened: a transcript (new / unchanged / revised / suspect, the archive decides), a page
 that is not a transcript, a 304, a download failure, or a parser crash. Nothing here stops
 the run; outcomes are counted into the stats (``briefings/<outcome>``), which judge the run.
@@ -20,27 +20,26 @@ import queue
 import threading
 from typing import TYPE_CHECKING, Any
 
+from scrapy import signals
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
+from crawler import gone
+from crawler.extensions import ActiveRun, RunBookkeeping
 from crawler.extract import PARSER_VERSION, NotATranscript, parse_html
 from crawler.items import FetchedPage
-from storage.capture import CaptureResult
-from storage.fetch import Fetch, make_fetch
+from storage.api import Archive, CaptureResult, Fetch, make_fetch
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from storage.archive import Archive
-
 logger = logging.getLogger(__name__)
 
-GONE_STATUSES = (404, 410)
 DEFAULT_WRITE_BATCH = 16  # captures per transaction at most: SQLite's write lock stays short
 
 
 def interpret(page: FetchedPage) -> dict[str, Any]:
-    """What the fetch means, as ``record_capture`` keywords: briefing / not_transcript / error.
+    """What the fetch means, as ``make_fetch`` keywords: briefing / not_transcript / error.
 
     ``{}`` for a 304 (the archive records it as not modified).
     """
@@ -48,8 +47,8 @@ def interpret(page: FetchedPage) -> dict[str, Any]:
         return {"error": page.error}
     if page.status == 304:
         return {}
-    if page.status in GONE_STATUSES:
-        return {"not_transcript": f"HTTP {page.status}: page not found"}
+    if page.status is not None and gone.is_gone_status(page.status):
+        return {"not_transcript": gone.not_found_reason(page.status)}
     if not page.body:
         return {"not_transcript": "empty body"}
     try:
@@ -64,7 +63,7 @@ def interpret(page: FetchedPage) -> dict[str, Any]:
     except Exception as exc:  # a parser bug must cost one page, not the run
         first_line = (str(exc).strip().splitlines() or [""])[0]
         return {"error": f"parser failed: {type(exc).__name__}: {first_line}"[:500]}
-    return {"briefing": briefing.to_dict()}
+    return {"briefing": briefing}
 
 
 class CaptureWriter:
@@ -136,20 +135,33 @@ class CaptureWriter:
 
 
 class ArchivePipeline:
-    def __init__(self, crawler: Crawler) -> None:
+    """Built ``from_crawler``: its settings (``BRIEFINGS_WRITE_BATCH``) and, once the spider
+    is open, the run of the ``RunBookkeeping`` extension (none: nothing is stored)."""
+
+    def __init__(self, crawler: Crawler, max_batch: int) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
-        self.max_batch = crawler.settings.getint("BRIEFINGS_WRITE_BATCH", DEFAULT_WRITE_BATCH)
+        self.max_batch = max_batch
+        self.run: ActiveRun | None = None
         self.writer: CaptureWriter | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ArchivePipeline:
-        return cls(crawler)
+        pipeline = cls(
+            crawler, crawler.settings.getint("BRIEFINGS_WRITE_BATCH", DEFAULT_WRITE_BATCH)
+        )
+        # Connected after the extension's own handler (extensions are built first), so the
+        # run has started, or never will, when this one runs.
+        crawler.signals.connect(pipeline.spider_opened, signal=signals.spider_opened)
+        return pipeline
+
+    def spider_opened(self) -> None:
+        self.run = RunBookkeeping.active_run(self.crawler)
 
     async def process_item(self, item: Any) -> Any:
         if not isinstance(item, FetchedPage):
             return item
-        context = getattr(self.crawler.spider, "run_context", None)
+        context = self.run
         meaning = interpret(item)
         if "error" in meaning and item.error is None:
             self.stats.inc_value("briefings/parse_error")

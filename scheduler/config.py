@@ -28,7 +28,7 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from storage.revisit import POLICY_DURATIONS, RevisitPolicy
+from storage.api import POLICY_DURATIONS, ChangeEvent, RevisitPolicy, VersionCause
 
 ENV_CONFIG = "BRIEFINGS_CONFIG"
 DEFAULT_CONFIG_RESOURCE = "default_config.toml"
@@ -128,8 +128,8 @@ class EventFilter:
     """Which change events a target gets. Empty lists match everything; within a list any
     entry may match; across lists all must. Text matches are case-insensitive substrings.
 
-    Events are in the change ledger's JSON shape (``ChangeEventView.to_json()``): keywords
-    are looked for in the exchange's before/after text and the briefing's title.
+    Events are the archive's ``ChangeEvent``: keywords are looked for in the exchange's
+    before/after text and the briefing's title.
     """
 
     types: tuple[str, ...] = ()
@@ -139,20 +139,17 @@ class EventFilter:
     keywords: tuple[str, ...] = ()
     include_parser: bool = False  # parser-caused versions are not ministry edits
 
-    def matches(self, event: dict[str, Any]) -> bool:
-        if event.get("cause", "page") != "page" and not self.include_parser:
+    def matches(self, event: ChangeEvent) -> bool:
+        if event.cause != VersionCause.PAGE and not self.include_parser:
             return False
-        briefing = event.get("briefing") or {}
-        exchange = event.get("exchange") or {}
-        text = " ".join(
-            str(v or "")
-            for v in (exchange.get("before"), exchange.get("after"), briefing.get("title"))
-        )
+        exchange = event.exchange
+        texts = (exchange.before, exchange.after) if exchange else ()
+        text = " ".join(str(v or "") for v in (*texts, event.briefing.title))
         return (
-            _any_equal(self.types, event.get("type"))
-            and _any_equal(self.sources, briefing.get("source"))
-            and _any_within(self.askers, exchange.get("asker"))
-            and _any_within(self.answerers, exchange.get("answerer"))
+            _any_equal(self.types, str(event.type))
+            and _any_equal(self.sources, event.briefing.source)
+            and _any_within(self.askers, exchange.asker if exchange else None)
+            and _any_within(self.answerers, exchange.answerer if exchange else None)
             and _any_within(self.keywords, text)
         )
 

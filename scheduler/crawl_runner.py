@@ -30,18 +30,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from sqlalchemy import select
-from sqlalchemy.engine import make_url
-
 import crawler
-from crawler.extract.sitemap import SOURCES
-from storage.archive import Archive
-from storage.db import is_sqlite, make_engine, resolve_db_url
-from storage.models import CrawlRun
+from crawler.sources import SOURCES, RevisitMode, known_sources
+from storage.api import Archive, ArchiveError, RunRecord, absolute_db_url
 
 PACKAGE_ROOT = Path(crawler.__file__).resolve().parent.parent
 SETTINGS_MODULE = "crawler.settings"
-REVISIT_MODES = ("due", "all")
 TERMINATE_GRACE = 20.0  # seconds between SIGTERM (Scrapy closes cleanly) and SIGKILL
 POLL_INTERVAL = 0.1
 WAIT_INTERVAL = 5.0  # --wait: how often to look at a busy lease
@@ -72,22 +66,6 @@ class CrawlResult:
 # --- building the command --------------------------------------------------------------------
 
 
-def known_sources() -> list[str]:
-    return sorted(SOURCES)
-
-
-def absolute_db_url(db_url: str | None) -> str:
-    """The DB URL with a relative SQLite path made absolute (the child runs elsewhere)."""
-    url = resolve_db_url(db_url)
-    if not is_sqlite(url):
-        return url
-    parsed = make_url(url)
-    database = parsed.database
-    if not database or database == ":memory:" or os.path.isabs(database):
-        return url
-    return parsed.set(database=str(Path(database).resolve())).render_as_string(hide_password=False)
-
-
 def build_command(
     source: str,
     *,
@@ -113,11 +91,14 @@ def build_command(
     return cmd
 
 
-def check_options(source: str, revisit: str | None, max_pages: int | None, urls: Iterable[str]):
+def check_options(
+    source: str, revisit: str | None, max_pages: int | None, urls: Iterable[str]
+) -> None:
     if source not in SOURCES:
         raise CrawlError(f"unknown source {source!r} (known: {', '.join(known_sources())})")
-    if revisit is not None and revisit not in REVISIT_MODES:
-        raise CrawlError(f"--revisit must be one of {', '.join(REVISIT_MODES)}, not {revisit!r}")
+    if revisit is not None and revisit not in tuple(RevisitMode):
+        choices = ", ".join(RevisitMode)
+        raise CrawlError(f"--revisit must be one of {choices}, not {revisit!r}")
     if max_pages is not None and max_pages < 1:
         raise CrawlError(f"--max-pages must be at least 1, not {max_pages}")
     for url in urls:
@@ -251,25 +232,38 @@ class _Crawl:
             result.status = "busy"
             result.error = f"{self.source} is being crawled by another process"
             return result
-        engine = make_engine(self.db_url)
         try:
-            run_id = watch.run_id or _run_of_pid(engine, self.source, ending.pid)
-            result.run_id = run_id
-            if run_id is None:  # the child never got as far as starting its run
-                result.error = watch.error or _log_error(log_path) or _exit_text(ending)
-                return result
-            run = _finish_abandoned(engine, run_id, watch, ending, self.source)
-            result.stats = dict(run.stats or {})
-            result.status = ending.cut or run.status
-            result.error = run.error if result.status != "succeeded" else None
-            last_error = result.stats.get("briefings/last_error")
-            if result.error and last_error:
-                result.error = f"{result.error} (last: {last_error})"
-            if result.status == "failed" and not result.error:
-                result.error = _log_error(log_path) or _exit_text(ending)
+            with Archive.open(self.db_url) as archive:
+                return self._judge_run(archive, watch, ending, log_path, result)
+        except ArchiveError as exc:
+            result.error = watch.error or _log_error(log_path) or str(exc)
             return result
-        finally:
-            engine.dispose()
+
+    def _judge_run(
+        self,
+        archive: Archive,
+        watch: _Watch,
+        ending: _Ending,
+        log_path: Path,
+        result: CrawlResult,
+    ) -> CrawlResult:
+        run_id = watch.run_id
+        if run_id is None and ending.pid is not None:
+            run_id = archive.run_of_pid(self.source, ending.pid)
+        result.run_id = run_id
+        if run_id is None:  # the child never got as far as starting its run
+            result.error = watch.error or _log_error(log_path) or _exit_text(ending)
+            return result
+        run = _finish_abandoned(archive, run_id, watch, ending, self.source)
+        result.stats = dict(run.stats or {})
+        result.status = ending.cut or run.status
+        result.error = run.error if result.status != "succeeded" else None
+        last_error = result.stats.get("briefings/last_error")
+        if result.error and last_error:
+            result.error = f"{result.error} (last: {last_error})"
+        if result.status == "failed" and not result.error:
+            result.error = _log_error(log_path) or _exit_text(ending)
+        return result
 
 
 @dataclass(slots=True)
@@ -332,47 +326,28 @@ def _signal(proc: subprocess.Popen[bytes], signum: int) -> None:
         os.killpg(proc.pid, signum)  # the child's session: Scrapy and anything it started
 
 
-def _run_of_pid(engine: Any, source: str, pid: int | None) -> int | None:
-    if pid is None:
-        return None
-    with engine.connect() as conn:
-        return conn.scalar(
-            select(CrawlRun.id)
-            .where(CrawlRun.source == source, CrawlRun.pid == pid)
-            .order_by(CrawlRun.id.desc())
-            .limit(1)
-        )
-
-
 def _finish_abandoned(
-    engine: Any, run_id: int, watch: _Watch, ending: _Ending, source: str
-) -> CrawlRun:
-    """The run row; finished here (failed) when the child died before finishing it."""
-    archive = Archive(engine)
-    with archive.transaction() as session:
-        run = session.get(CrawlRun, run_id)
-        if run is None:
-            raise LookupError(f"crawl run {run_id} vanished")
-        if run.status != "running":
-            return run
+    archive: Archive, run_id: int, watch: _Watch, ending: _Ending, source: str
+) -> RunRecord:
+    """The run; finished here (failed) when the child died before finishing it."""
+    run = archive.run(run_id)
+    if run.status != "running":
+        return run
     stats = {k: v for k, v in watch.last.items() if k != "event"}
     reason = ending.cut or f"killed (exit {ending.returncode})"
-    run = archive.finish_run(run_id, stats=stats, finish_reason=reason)
+    run = archive.finish_run(run_id, stats=stats, finish_reason=reason, only_if_running=True)
     if ending.pid is not None:
-        _release_lease_of(engine, source, ending.pid)
+        _release_lease_of(archive, source, ending.pid)
     return run
 
 
-def _release_lease_of(engine: Any, source: str, pid: int) -> None:
+def _release_lease_of(archive: Archive, source: str, pid: int) -> None:
     """Release the lease a dead child held (its holder is ``host:pid:random``)."""
     try:
-        from storage import lease
-
-        held = lease.current(engine, source)
-        holder = getattr(held, "holder", None) or ""
+        holder = archive.lease_holder(source) or ""
         if holder.startswith(f"{socket.gethostname()}:{pid}:"):
-            lease.release(engine, source, holder)
-    except Exception:  # no lease module yet, or a busy database: the lease expires anyway
+            archive.release_lease(source, holder)
+    except Exception:  # a busy database: the lease expires anyway
         pass
 
 

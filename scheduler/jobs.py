@@ -19,20 +19,25 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, or_, select
-from sqlalchemy.orm import Session
-
 from scheduler.config import Config, SourceConfig, TriggerSpec
 from scheduler.notify import Notice, Notifier
-from storage.db import make_engine, session_scope
-from storage.models import Briefing, Capture, ChangeEvent, CrawlRun
-from storage.revisit import RevisitPolicy, policy_to_json
-from storage.runs import summarize_stats
-from storage.types import utcnow
+from storage.api import (
+    Archive,
+    ChangeEvent,
+    RevisitPolicy,
+    RunRecord,
+    policy_to_json,
+    summarize_stats,
+)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
 
 log = logging.getLogger("briefings.scheduler")
 
@@ -79,7 +84,7 @@ class JobRun:
     run_id: int | None = None
     stats: dict[str, Any] = field(default_factory=dict)
     error: str | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[ChangeEvent] = field(default_factory=list)
     seconds: float = 0.0
 
 
@@ -126,8 +131,9 @@ class Jobs:
         self.notifier = notifier or Notifier(config.notify)
         self.stop_event = stop_event or threading.Event()
         self.clock = clock
-        # Reads only, and deferred on SQLite: never take the write lock from a crawl.
-        self.engine: Engine = make_engine(db_url, immediate=False)
+        # Reads only (a plain BEGIN on SQLite: never the write lock a crawl needs); the
+        # service migrates the schema at start, before any job runs.
+        self.archive = Archive.open(db_url, must_exist=False, migrate=False)
         self._source_locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._idle = threading.Condition()
@@ -232,10 +238,11 @@ class Jobs:
 
     def _after_run(self, outcome: JobRun, source: SourceConfig, started: datetime) -> None:
         """Notifications; their failures are logged by the notifier, never raised."""
-        with session_scope(self.engine) as session:
-            run = run_info(session, outcome, started)
-            outcome.events = events_of_run(session, outcome.run_id, source.name, started)
-            streak = failure_streak(session, source.name)
+        archive = self.archive
+        record = archive.run(outcome.run_id) if outcome.run_id is not None else None
+        run = run_info(record, outcome, started)
+        outcome.events = archive.run_events(outcome.run_id, source.name, started)
+        streak = archive.failure_streak(source.name)
         if outcome.events:
             log.info("run %s: %d change event(s)", outcome.run_id, len(outcome.events))
             self.notifier.send(changes_notice(source.name, run, outcome.events))
@@ -243,7 +250,7 @@ class Jobs:
             self.notifier.send(failed_notice(source.name, run))
             if streak == self.config.failure_threshold:
                 self.notifier.send(streak_notice(source.name, run, streak))
-        self.notifier.write_atom(self.engine)
+        self.notifier.write_atom(self.archive)
 
     # -- the "no briefing today" check ----------------------------------------------------
 
@@ -256,8 +263,7 @@ class Jobs:
         if day in self.config.holidays:
             return JobRun(job_id, source, CHECK_KIND, "holiday")
         midnight = datetime.combine(day, datetime.min.time(), tzinfo=tz)
-        with session_scope(self.engine) as session:
-            found = has_briefing_since(session, source, day, midnight)
+        found = self.archive.has_briefing_since(source, day, midnight)
         if found:
             return JobRun(job_id, source, CHECK_KIND, "ok")
         log.warning(
@@ -267,13 +273,12 @@ class Jobs:
         return JobRun(job_id, source, CHECK_KIND, "missing")
 
 
-# -- queries over the archive ---------------------------------------------------------------
+# -- what notices say about a run ---------------------------------------------------------
 
 
-def run_info(session: Session, outcome: JobRun, started: datetime) -> dict[str, Any]:
+def run_info(row: RunRecord | None, outcome: JobRun, started: datetime) -> dict[str, Any]:
     """The run as notifications describe it: from its crawl_run row when there is one."""
-    row = session.get(CrawlRun, outcome.run_id) if outcome.run_id is not None else None
-    info: dict[str, Any] = {
+    return {
         "id": outcome.run_id,
         "source": outcome.source,
         "kind": row.kind if row else outcome.kind,
@@ -285,82 +290,12 @@ def run_info(session: Session, outcome: JobRun, started: datetime) -> dict[str, 
         "stats": summarize_stats(outcome.stats or (row.stats if row else {}) or {}),
         "error": outcome.error or (row.error if row else None),
     }
-    return info
-
-
-def events_of_run(
-    session: Session, run_id: int | None, source: str, started: datetime
-) -> list[dict[str, Any]]:
-    """Change events the run created, in the ledger's JSON shape, oldest first.
-
-    Events are tied to a run through their capture; events without a capture (should storage
-    record some) are taken from the run's time window for its source.
-    """
-    from storage.changes import change_ledger
-
-    linked = select(Capture.id).where(Capture.run_id == run_id)
-    ids = set(
-        session.scalars(
-            select(ChangeEvent.id)
-            .join(Briefing, Briefing.id == ChangeEvent.briefing_id)
-            .where(
-                or_(
-                    ChangeEvent.capture_id.in_(linked),
-                    (ChangeEvent.capture_id.is_(None)) & (ChangeEvent.detected_at >= started),
-                )
-            )
-            .where(Briefing.source == source)
-        )
-    )
-    if not ids:
-        return []
-    since = min(session.scalars(select(ChangeEvent.detected_at).where(ChangeEvent.id.in_(ids))))
-    views = change_ledger(session, since=since, source=source, include_parser=True)
-    return [v.to_json() for v in reversed(views) if v.id in ids]
-
-
-def failure_streak(session: Session, source: str, limit: int = 100) -> int:
-    """How many of the source's latest finished runs failed in a row (busy ones ignored)."""
-    rows = session.execute(
-        select(CrawlRun.status, CrawlRun.finish_reason)
-        .where(CrawlRun.source == source, CrawlRun.status != "running")
-        .order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc())
-        .limit(limit)
-    )
-    streak = 0
-    for status, reason in rows:
-        if reason == "busy":
-            continue
-        if status != "failed":
-            break
-        streak += 1
-    return streak
-
-
-def last_success(session: Session, source: str, kind: str) -> datetime | None:
-    """When the latest successful run of this source and kind started."""
-    return session.scalar(
-        select(CrawlRun.started_at)
-        .where(CrawlRun.source == source, CrawlRun.kind == kind, CrawlRun.status == "succeeded")
-        .order_by(CrawlRun.started_at.desc())
-        .limit(1)
-    )
-
-
-def has_briefing_since(session: Session, source: str, day: Any, since: datetime) -> bool:
-    found = session.scalar(
-        select(Briefing.id)
-        .where(Briefing.source == source)
-        .where(or_(Briefing.held_on == day, Briefing.first_seen >= since))
-        .limit(1)
-    )
-    return found is not None
 
 
 # -- notices --------------------------------------------------------------------------------
 
 
-def changes_notice(source: str, run: dict[str, Any], events: list[dict[str, Any]]) -> Notice:
+def changes_notice(source: str, run: dict[str, Any], events: list[ChangeEvent]) -> Notice:
     return Notice(
         kind="changes",
         source=source,
@@ -447,34 +382,3 @@ def weekly_revisit_cost(
         low = age
     bands.append((f">= {low.days} days", remaining, remaining * (week / policy.old_every)))
     return RevisitCost(tuple(bands))
-
-
-# -- the run history (``briefings runs``) ---------------------------------------------------
-
-
-def recent_runs(
-    session: Session, *, source: str | None = None, failed: bool = False, limit: int = 20
-) -> list[dict[str, Any]]:
-    """The latest crawl runs, newest first, with the figures of their stats."""
-    query = select(CrawlRun).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(limit)
-    if source:
-        query = query.where(CrawlRun.source == source)
-    if failed:
-        query = query.where(CrawlRun.status == "failed")
-    return [run_row(run) for run in session.scalars(query)]
-
-
-def run_row(run: CrawlRun) -> dict[str, Any]:
-    ended = run.finished_at
-    return {
-        "id": run.id,
-        "source": run.source,
-        "kind": run.kind,
-        "started_at": run.started_at.isoformat() if run.started_at else None,
-        "finished_at": ended.isoformat() if ended else None,
-        "duration_seconds": round((ended - run.started_at).total_seconds(), 1) if ended else None,
-        "status": run.status,
-        "finish_reason": run.finish_reason,
-        **summarize_stats(run.stats or {}),
-        "error": run.error,
-    }

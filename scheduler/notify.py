@@ -23,18 +23,16 @@ from dataclasses import dataclass, field, replace
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
-from xml.sax.saxutils import escape
-
-from sqlalchemy import Engine
 
 from scheduler.config import EmailTarget, EventFilter, NotifyConfig, SmtpConfig, WebhookTarget
-from storage.db import session_scope
-from storage.types import utcnow
+from scheduler.render.atom import FEED_ID, render_atom
+from scheduler.render.text import event_line
+from storage.api import Archive, ChangeEvent
 
 log = logging.getLogger("briefings.notify")
 
 USER_AGENT = "briefings-scheduler/0.1 (+https://github.com/briefings-archive/briefings)"
-ATOM_FEED_ID = "tag:briefings,2026:changes"
+ATOM_FEED_ID = FEED_ID
 
 
 @dataclass
@@ -44,17 +42,18 @@ class Notice:
     text: str
     source: str | None = None
     run: dict[str, Any] | None = None
-    events: list[dict[str, Any]] = field(default_factory=list)
+    events: list[ChangeEvent] = field(default_factory=list)
 
     def payload(self) -> dict[str, Any]:
-        """The webhook body: ``{"kind", "subject", "text", "source", "run", "events"}``."""
+        """The webhook body: ``{"kind", "subject", "text", "source", "run", "events"}``,
+        each event in the ledger's one JSON form (``ChangeEvent.to_json``)."""
         return {
             "kind": self.kind,
             "subject": self.subject,
             "text": self.text,
             "source": self.source,
             "run": self.run,
-            "events": self.events,
+            "events": [event.to_json() for event in self.events],
         }
 
     def for_filter(self, event_filter: EventFilter) -> Notice | None:
@@ -157,14 +156,13 @@ class Notifier:
 
     # -- the Atom file -------------------------------------------------------------------------
 
-    def write_atom(self, engine: Engine) -> Path | None:
+    def write_atom(self, archive: Archive) -> Path | None:
         """Rewrite the Atom file (if configured) with the latest change events; never raises."""
         if not self.config.atom_file:
             return None
         path = Path(self.config.atom_file)
         try:
-            with session_scope(engine) as session:
-                text = atom_document(session, self.config.atom_entries)
+            text = render_atom(archive.changes(limit=self.config.atom_entries))
             tmp = path.with_name(path.name + ".tmp")
             tmp.write_text(text, encoding="utf-8")
             os.replace(tmp, path)  # readers never see half a feed
@@ -174,77 +172,13 @@ class Notifier:
         return path
 
 
-def atom_document(session: Any, limit: int) -> str:
-    from storage.changes import change_ledger
-
-    events = change_ledger(session, limit=limit)
-    render = _render_atom()
-    if render is not None:
-        return render(events, title="briefings: changes", feed_id=ATOM_FEED_ID)
-    return fallback_atom([e.to_json() for e in events])
-
-
-def _render_atom() -> Callable[..., str] | None:
-    """``render_atom`` of the change-reporting module, wherever it landed."""
-    for module in ("storage.changes", "storage.render"):
-        try:
-            render = getattr(__import__(module, fromlist=["render_atom"]), "render_atom", None)
-        except ImportError:
-            continue
-        if render is not None:
-            return render
-    return None
-
-
-def fallback_atom(events: list[dict[str, Any]]) -> str:
-    """A minimal Atom 1.0 feed, used only while ``render_atom`` is not available."""
-    updated = events[0]["detected_at"] if events else utcnow().isoformat()
-    entries = "".join(_atom_entry(e) for e in events)
-    return (
-        '<?xml version="1.0" encoding="utf-8"?>\n'
-        '<feed xmlns="http://www.w3.org/2005/Atom">'
-        f"<id>{ATOM_FEED_ID}</id><title>briefings: changes</title>"
-        f"<updated>{escape(updated)}</updated>{entries}</feed>\n"
-    )
-
-
-def _atom_entry(event: dict[str, Any]) -> str:
-    briefing = event.get("briefing") or {}
-    return (
-        f"<entry><id>tag:briefings,2026:event/{event['id']}</id>"
-        f"<title>{escape(event_line(event))}</title>"
-        f"<updated>{escape(str(event.get('detected_at')))}</updated>"
-        f'<link href="{escape(str(briefing.get("url") or ""), {chr(34): "&quot;"})}"/>'
-        "</entry>"
-    )
-
-
 # -- plain-text rendering ---------------------------------------------------------------------
-
-
-def event_line(event: dict[str, Any]) -> str:
-    """``edited: mfa-en 2026-11-27: Reuters -> Mao Ning (question, answer)``."""
-    briefing = event.get("briefing") or {}
-    exchange = event.get("exchange") or {}
-    where = f"{briefing.get('source')} {briefing.get('held_on') or briefing.get('title') or ''}"
-    who = " -> ".join(x for x in (exchange.get("asker"), exchange.get("answerer")) if x)
-    fields = exchange.get("fields")
-    return " ".join(
-        part
-        for part in (
-            f"{event.get('type')}: {where.strip()}",
-            f": {who}" if who else "",
-            f"({', '.join(fields)})" if fields else "",
-        )
-        if part
-    ).replace(" : ", ": ")
 
 
 def email_text(notice: Notice) -> str:
     lines = [notice.text, ""]
     for event in notice.events:
-        url = (event.get("briefing") or {}).get("url") or ""
-        lines.append(f"- {event_line(event)}\n  {url}")
+        lines.append(f"- {event_line(event)}\n  {event.briefing.url}")
     if notice.run:
         stats = notice.run.get("stats") or {}
         lines.append("")

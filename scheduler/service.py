@@ -31,10 +31,9 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
 
 from scheduler.config import Config, build_trigger
-from scheduler.jobs import CHECK_KIND, JobDef, Jobs, Runner, job_defs, last_success
+from scheduler.jobs import CHECK_KIND, JobDef, Jobs, Runner, job_defs, utcnow
 from scheduler.notify import Notifier
-from storage.db import make_engine, resolve_db_url, session_scope
-from storage.types import utcnow
+from storage.api import Archive, resolve_db_url
 
 log = logging.getLogger("briefings.scheduler")
 
@@ -99,8 +98,7 @@ class SchedulerService:
     def _owes_catch_up(self, job: JobDef, trigger: BaseTrigger, now: datetime) -> bool:
         if self.config.missed_runs == "skip" or job.kind == CHECK_KIND:
             return False
-        with session_scope(self.jobs.engine) as session:
-            last = last_success(session, job.source, job.kind)
+        last = self.jobs.archive.last_success(job.source, job.kind)
         return last is None or missed_slot(trigger, last, now)
 
     def install(self, now: datetime | None = None) -> list[PlannedJob]:
@@ -138,13 +136,7 @@ class SchedulerService:
 
     def ensure_schema(self) -> None:
         """A fresh install works out of the box: migrate the archive if it is behind."""
-        from storage.migrate import ensure_schema
-
-        engine = make_engine(self.db_url)
-        try:
-            ensure_schema(engine)
-        finally:
-            engine.dispose()
+        Archive.open(self.db_url, must_exist=False).close()
 
     def stop(self, reason: str = "stop requested") -> None:
         """Stop taking jobs and ask the crawl in flight to stop; safe from signal handlers."""
@@ -166,7 +158,7 @@ class SchedulerService:
     def _wind_down(self) -> None:
         if not self.jobs.wait_idle(STOP_GRACE_SECONDS):
             log.error("jobs still running after %.0fs; exiting anyway", STOP_GRACE_SECONDS)
-        self.jobs.engine.dispose()
+        self.jobs.archive.close()
         log.info("scheduler stopped")
 
     def _install_signal_handlers(self) -> None:

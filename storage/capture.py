@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session, defer
 from crawler.schema import content_hash
 from crawler.urls import canonical_url
 from storage import identity, rawstore
-from storage.fetch import Fetch
+from storage.fetch import Derived, Fetch
 from storage.models import Briefing, BriefingLocation, Capture, Version
 from storage.versions import INSERT_EVENTS, reread_page, write_version
 
@@ -96,7 +96,10 @@ class CaptureRecorder:
         self.session = session
         self.conn: Connection = session.connection()
         self.row_locks = self.conn.dialect.name != "sqlite"  # SQLite: BEGIN IMMEDIATE
+        fetch = fetch.prepared()  # usually done in the crawl thread already: then a no-op
+        assert fetch.derived is not None
         self.fetch = fetch
+        self.derived: Derived = fetch.derived
         self.now = fetch.fetched_at
         self.confirm_after = confirm_after
         self.urls = self._candidate_urls()
@@ -137,12 +140,11 @@ class CaptureRecorder:
         fetch = self.fetch
         sha = None
         if fetch.body is not None:
-            derived = fetch.derived
             sha = rawstore.put(
                 self.conn,
                 fetch.body,
-                sha=derived.body_sha256 if derived else None,
-                packed=derived.packed_body if derived else None,
+                sha=self.derived.body_sha256,
+                packed=self.derived.packed_body,
             )
         result = self.conn.execute(
             INSERT_CAPTURE,
@@ -180,7 +182,7 @@ class CaptureRecorder:
 
     def _candidate_urls(self) -> list[str]:
         fetch = self.fetch
-        parsed_url = fetch.briefing.get("url") if fetch.briefing else None
+        parsed_url = fetch.briefing.url if fetch.briefing else None
         final = None if fetch.is_error_page else fetch.final_url
         return identity.canonical_urls([parsed_url, final, fetch.url])
 
@@ -236,18 +238,18 @@ class CaptureRecorder:
         return "not_modified", self._latest_number()
 
     def _parsed(self, briefing: Briefing | None) -> tuple[str, int | None]:
-        data = self.fetch.briefing
-        assert data is not None
-        derived = self.fetch.derived
-        self.content_hash = derived.content_hash if derived else content_hash(data)
-        location = canonical_url(data.get("url") or self.fetch.final_url or self.fetch.url)
+        parsed = self.fetch.briefing
+        data = self.derived.data
+        assert parsed is not None and data is not None
+        self.content_hash = self.derived.content_hash
+        location = canonical_url(parsed.url or self.fetch.final_url or self.fetch.url)
         if briefing is None:
             same = identity.find_by_identity(
                 self.session,
-                source=data["source"],
-                language=data["language"],
-                held_on=identity.parse_held_on(data.get("held_on")),
-                title=data.get("title"),
+                source=parsed.source,
+                language=parsed.language,
+                held_on=identity.parse_held_on(parsed.held_on),
+                title=parsed.title,
                 lock=self.row_locks,
             )
             if same is None:
@@ -443,7 +445,7 @@ class CaptureRecorder:
             now=self.now,
             content=self.content_hash,
             first=first,
-            fingerprints=self.fetch.derived.fingerprints if self.fetch.derived else None,
+            fingerprints=self.derived.fingerprints,
         )
         self.events += events
         self._seen(briefing, version.id)

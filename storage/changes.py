@@ -1,6 +1,6 @@
-"""Read side of change tracking: a briefing's versions, the diff between two of them, and
-the ledger of change events across the archive. Plain SQLAlchemy 2 ``select()``s over
-``storage.models``; nothing here writes.
+"""Read side of change tracking: a briefing's versions, the changes between two of them, and
+the ledger of change events across the archive, all as ``storage.events.ChangeEvent``.
+Plain SQLAlchemy 2 ``select()``s over ``storage.models``; nothing here writes.
 """
 
 from __future__ import annotations
@@ -13,38 +13,35 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from crawler.urls import canonical_url
 from storage.diff import VersionDiff, diff_exchanges, new_uid, summarize
-from storage.models import Briefing, BriefingLocation, ChangeEvent, Exchange, Version
+from storage.enums import EXCHANGE_CHANGE_TYPES, ChangeType, VersionCause
+from storage.errors import NotFound
+from storage.events import (
+    BriefingRef,
+    ChangeEvent,
+    Comparison,
+    briefing_detail,
+    event_from_change,
+    exchange_ref_from_stored,
+)
+from storage.identity import find_briefing
+from storage.models import Briefing, Exchange, Version
+from storage.models import ChangeEvent as ChangeEventRow
 
-EXCHANGE_EVENT_TYPES = ("added", "removed", "edited", "moved")
+EXCHANGE_EVENT_TYPES = tuple(EXCHANGE_CHANGE_TYPES)
+
+__all__ = ["NotFound", "briefing_ref", "change_ledger", "find_briefing", "history", "version_diff"]
 
 
-class NotFound(LookupError):
-    """The briefing or version asked for is not in the archive (message says which)."""
-
-
-# --- briefing lookup ------------------------------------------------------------------
-
-
-def find_briefing(session: Session, ref: str | int) -> Briefing:
-    """A briefing by id or by any URL it was seen at (host aliases included)."""
-    text = str(ref).strip()
-    if text.isdigit():
-        briefing = session.get(Briefing, int(text))
-        if briefing is None:
-            raise NotFound(f"no briefing with id {text}")
-        return briefing
-    url = canonical_url(text)
-    briefing = session.scalars(
-        select(Briefing)
-        .join(BriefingLocation, BriefingLocation.briefing_id == Briefing.id, isouter=True)
-        .where((BriefingLocation.url == url) | (Briefing.url == url))
-        .limit(1)
-    ).first()
-    if briefing is None:
-        raise NotFound(f"no briefing at {url}")
-    return briefing
+def briefing_ref(briefing: Briefing) -> BriefingRef:
+    return BriefingRef(
+        id=briefing.id,
+        url=briefing.url,
+        source=briefing.source,
+        language=briefing.language,
+        held_on=briefing.held_on,
+        title=briefing.title,
+    )
 
 
 def _versions(session: Session, briefing_id: int) -> list[Version]:
@@ -85,18 +82,6 @@ class VersionSummary:
 
 
 @dataclass(slots=True)
-class BriefingEvent:
-    """A briefing-level event (removed, restored, moved) in a history."""
-
-    type: str
-    detected_at: datetime
-    detail: dict[str, Any] | None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"type": self.type, "detected_at": _iso(self.detected_at), "detail": self.detail}
-
-
-@dataclass(slots=True)
 class BriefingHistory:
     id: int
     url: str
@@ -107,7 +92,7 @@ class BriefingHistory:
     status: str
     locations: list[str]
     versions: list[VersionSummary]
-    events: list[BriefingEvent]
+    events: list[ChangeEvent]  # briefing-level: removed, restored, moved
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -140,16 +125,16 @@ def history(session: Session, ref: str | int) -> BriefingHistory:
         status=briefing.status,
         locations=sorted(loc.url for loc in briefing.locations),
         versions=summaries,
-        events=_briefing_events(session, briefing.id),
+        events=_briefing_events(session, briefing),
     )
 
 
 def _event_counts(session: Session, briefing_id: int) -> dict[int, Counter[str]]:
     """Exchange-event counts per version number they led to."""
     rows = session.execute(
-        select(ChangeEvent.to_version, ChangeEvent.type).where(
-            ChangeEvent.briefing_id == briefing_id,
-            ChangeEvent.type.in_(EXCHANGE_EVENT_TYPES),
+        select(ChangeEventRow.to_version, ChangeEventRow.type).where(
+            ChangeEventRow.briefing_id == briefing_id,
+            ChangeEventRow.type.in_(EXCHANGE_EVENT_TYPES),
         )
     )
     counts: dict[int, Counter[str]] = defaultdict(Counter)
@@ -190,16 +175,17 @@ def _version_summary(
     )
 
 
-def _briefing_events(session: Session, briefing_id: int) -> list[BriefingEvent]:
+def _briefing_events(session: Session, briefing: Briefing) -> list[ChangeEvent]:
     rows = session.scalars(
-        select(ChangeEvent)
+        select(ChangeEventRow)
         .where(
-            ChangeEvent.briefing_id == briefing_id,
-            ChangeEvent.type.not_in(EXCHANGE_EVENT_TYPES),
+            ChangeEventRow.briefing_id == briefing.id,
+            ChangeEventRow.type.not_in(EXCHANGE_EVENT_TYPES),
         )
-        .order_by(ChangeEvent.detected_at, ChangeEvent.id)
+        .order_by(ChangeEventRow.detected_at, ChangeEventRow.id)
     )
-    return [BriefingEvent(e.type, e.detected_at, e.detail) for e in rows]
+    ref = briefing_ref(briefing)
+    return [event_of_row(row, ref) for row in rows]
 
 
 # --- version diff ---------------------------------------------------------------------
@@ -207,8 +193,9 @@ def _briefing_events(session: Session, briefing_id: int) -> list[BriefingEvent]:
 
 def version_diff(
     session: Session, ref: str | int, from_n: int | None = None, to_n: int | None = None
-) -> VersionDiff:
-    """The exchange-level diff between two versions (default: the latest and the one before).
+) -> Comparison:
+    """The exchange-level changes between two versions (default: the latest and the one
+    before), as events.
 
     Exchanges keep the ids the archive gave them, so the diff names the same exchanges as
     the change ledger does.
@@ -226,7 +213,22 @@ def version_diff(
         from_n = earlier[-1] if earlier else to_n
     if from_n not in versions:
         raise NotFound(f"briefing {briefing.id} has no version {from_n} (it has 1..{numbers[-1]})")
-    return _diff_rows(session, versions[from_n], versions[to_n])
+    old, new = versions[from_n], versions[to_n]
+    diff = _diff_rows(session, old, new)
+    ref_ = briefing_ref(briefing)
+    # One step of the ledger keeps the cause it was recorded with; a longer span is a
+    # parser change only when every version after ``old`` up to ``new`` was one.
+    span = [v for n, v in versions.items() if old.number < n <= new.number]
+    cause = (
+        VersionCause.PARSER
+        if span and all(v.cause == VersionCause.PARSER for v in span)
+        else VersionCause.PAGE
+    )
+    changes = tuple(
+        event_from_change(change, ref_, from_version=old.number, to_version=new.number, cause=cause)
+        for change in diff.changes
+    )
+    return Comparison(ref_, old.number, new.number, changes)
 
 
 def _diff_rows(session: Session, old: Version, new: Version) -> VersionDiff:
@@ -268,70 +270,6 @@ def _exchange_dict(row: Exchange) -> dict[str, Any]:
 # --- the ledger -----------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class ChangeEventView:
-    id: int
-    type: str
-    cause: str
-    detected_at: datetime
-    briefing_id: int
-    briefing_url: str
-    source: str
-    held_on: date | None
-    title: str | None
-    from_version: int | None
-    to_version: int | None
-    exchange_uid: str | None
-    asker: str | None
-    answerer: str | None
-    index_before: int | None
-    index_after: int | None
-    fields: list[str] | None
-    before: str | None
-    after: str | None
-    detail: dict[str, Any] | None
-
-    @property
-    def index(self) -> int | None:
-        return self.index_after if self.index_after is not None else self.index_before
-
-    @property
-    def word_diff(self) -> list[list[str]] | None:
-        return (self.detail or {}).get("word_diff")
-
-    def to_json(self) -> dict[str, Any]:
-        exchange = None
-        if self.exchange_uid is not None:
-            exchange = {
-                "id": self.exchange_uid,
-                "asker": self.asker,
-                "answerer": self.answerer,
-                "index": self.index,
-                "index_before": self.index_before,
-                "index_after": self.index_after,
-                "fields": self.fields,
-                "before": self.before,
-                "after": self.after,
-            }
-        return {
-            "id": self.id,
-            "type": self.type,
-            "cause": self.cause,
-            "detected_at": _iso(self.detected_at),
-            "briefing": {
-                "id": self.briefing_id,
-                "url": self.briefing_url,
-                "source": self.source,
-                "held_on": self.held_on.isoformat() if self.held_on else None,
-                "title": self.title,
-            },
-            "from_version": self.from_version,
-            "to_version": self.to_version,
-            "exchange": exchange,
-            "detail": self.detail,
-        }
-
-
 def change_ledger(
     session: Session,
     *,
@@ -340,51 +278,87 @@ def change_ledger(
     types: list[str] | tuple[str, ...] | None = None,
     include_parser: bool = False,
     limit: int | None = None,
-) -> list[ChangeEventView]:
+    ids: list[int] | None = None,
+) -> list[ChangeEvent]:
     """Change events across the archive, newest first.
 
     Parser-caused events (a better parser, not the ministry) are left out unless
     ``include_parser``.
     """
-    query = select(ChangeEvent, Briefing).join(Briefing, Briefing.id == ChangeEvent.briefing_id)
+    query = select(ChangeEventRow, Briefing).join(
+        Briefing, Briefing.id == ChangeEventRow.briefing_id
+    )
     if since is not None:
-        query = query.where(ChangeEvent.detected_at >= since)
+        query = query.where(ChangeEventRow.detected_at >= since)
     if source:
         query = query.where(Briefing.source == source)
     if types:
-        query = query.where(ChangeEvent.type.in_(list(types)))
+        query = query.where(ChangeEventRow.type.in_([ChangeType(t) for t in types]))
     if not include_parser:
-        query = query.where(ChangeEvent.cause != "parser")
-    query = query.order_by(ChangeEvent.detected_at.desc(), ChangeEvent.id.desc())
+        query = query.where(ChangeEventRow.cause != VersionCause.PARSER)
+    if ids is not None:
+        query = query.where(ChangeEventRow.id.in_(ids))
+    query = query.order_by(ChangeEventRow.detected_at.desc(), ChangeEventRow.id.desc())
     if limit is not None:
         query = query.limit(limit)
-    return [_view(event, briefing) for event, briefing in session.execute(query)]
+    return [event_of_row(row, briefing_ref(b)) for row, b in session.execute(query)]
 
 
-def _view(event: ChangeEvent, briefing: Briefing) -> ChangeEventView:
-    return ChangeEventView(
-        id=event.id,
-        type=event.type,
-        cause=event.cause,
-        detected_at=event.detected_at,
-        briefing_id=briefing.id,
-        briefing_url=briefing.url,
-        source=briefing.source,
-        held_on=briefing.held_on,
-        title=briefing.title,
-        from_version=event.from_version,
-        to_version=event.to_version,
-        exchange_uid=event.exchange_uid,
-        asker=event.asker,
-        answerer=event.answerer,
-        index_before=event.index_before,
-        index_after=event.index_after,
-        fields=event.fields,
-        before=event.before,
-        after=event.after,
-        detail=event.detail,
+def event_of_row(row: ChangeEventRow, briefing: BriefingRef) -> ChangeEvent:
+    """A stored change_event row as the one event type."""
+    return ChangeEvent(
+        id=row.id,
+        type=ChangeType(row.type),
+        cause=VersionCause(row.cause),
+        detected_at=row.detected_at,
+        briefing=briefing,
+        from_version=row.from_version,
+        to_version=row.to_version,
+        exchange=exchange_ref_from_stored(
+            uid=row.exchange_uid,
+            asker=row.asker,
+            answerer=row.answerer,
+            index_before=row.index_before,
+            index_after=row.index_after,
+            fields=row.fields,
+            before=row.before,
+            after=row.after,
+            detail=row.detail,
+        ),
+        detail=briefing_detail(row.detail),
     )
 
 
 def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def run_events(
+    session: Session, run_id: int | None, source: str, started: datetime
+) -> list[ChangeEvent]:
+    """Change events a run recorded, oldest first.
+
+    Events are tied to a run through their capture; events without a capture are taken
+    from the run's time window for its source.
+    """
+    from sqlalchemy import or_
+
+    from storage.models import Capture
+
+    linked = select(Capture.id).where(Capture.run_id == run_id)
+    ids = list(
+        session.scalars(
+            select(ChangeEventRow.id)
+            .join(Briefing, Briefing.id == ChangeEventRow.briefing_id)
+            .where(
+                or_(
+                    ChangeEventRow.capture_id.in_(linked),
+                    ChangeEventRow.capture_id.is_(None) & (ChangeEventRow.detected_at >= started),
+                )
+            )
+            .where(Briefing.source == source)
+        )
+    )
+    if not ids:
+        return []
+    return list(reversed(change_ledger(session, ids=ids, include_parser=True)))

@@ -13,6 +13,7 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -22,11 +23,43 @@ from sqlalchemy.orm import Session, sessionmaker
 DEFAULT_DB_URL = "sqlite:///briefings.db"
 ENV_DB_URL = "BRIEFINGS_DB_URL"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
+# Execution option of a read transaction: a plain BEGIN on SQLite (never the write lock).
+READ_OPTION = "briefings_read"
 
 
 def resolve_db_url(url: str | None = None) -> str:
     """``--db`` beats ``BRIEFINGS_DB_URL`` beats ``sqlite:///briefings.db`` (working dir)."""
     return url or os.environ.get(ENV_DB_URL) or DEFAULT_DB_URL
+
+
+def absolute_db_url(db_url: str | None) -> str:
+    """The DB URL with a relative SQLite path made absolute (a crawl process runs elsewhere)."""
+    url = resolve_db_url(db_url)
+    if not is_sqlite(url):
+        return url
+    parsed = make_url(url)
+    database = parsed.database
+    if not database or database == ":memory:" or os.path.isabs(database):
+        return url
+    return parsed.set(database=str(Path(database).resolve())).render_as_string(hide_password=False)
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite URL (None for other backends and in-memory databases)."""
+    if not is_sqlite(url):
+        return None
+    database = make_url(url).database
+    if database in (None, "", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database)
+
+
+def safe_url(url: str) -> str:
+    """``url`` for messages: no password."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # not a URL at all: say it as given
+        return url
 
 
 def is_sqlite(url_or_engine: str | Engine) -> bool:
@@ -63,7 +96,8 @@ def _sqlite_engine(url: str, *, immediate: bool, **kwargs: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        reading = conn.get_execution_options().get(READ_OPTION)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate and not reading else "BEGIN")
 
     return engine
 

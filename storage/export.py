@@ -27,6 +27,7 @@ from typing import IO, Any
 
 from sqlalchemy import Connection, Select, select
 
+from storage.errors import ArchiveError
 from storage.models import Briefing, Exchange, Version
 
 FORMATS = ("jsonl", "csv", "parquet")
@@ -53,7 +54,7 @@ EXCHANGE_COLUMNS = (
 )
 
 
-class ExportError(RuntimeError):
+class ExportError(ArchiveError):
     """The export cannot run (e.g. pyarrow missing); the message says what to do."""
 
 

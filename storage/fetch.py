@@ -2,8 +2,10 @@
 
 ``Fetch`` is built by the crawl pipeline (or ``make_fetch`` from keywords), ``prepared()``
 in the crawl's own thread (hashes and the compressed body, no database), then recorded by
-``storage.capture.CaptureRecorder``. ``gone_evidence`` says whether a fetch suggests the page
-is gone; the capture rules decide what that means for the archive.
+``storage.capture.CaptureRecorder``. The parsed transcript travels typed
+(``crawler.schema.Briefing``); its JSON form is computed once, in ``prepared()``.
+``gone_evidence`` asks ``crawler.gone`` whether a fetch suggests the page is gone; the capture
+rules decide what that means for the archive.
 """
 
 from __future__ import annotations
@@ -13,15 +15,13 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from crawler.schema import content_hash
+from crawler import gone
+from crawler.schema import Briefing, content_hash
 from storage import rawstore
 from storage.diff import exchange_fingerprint
 from storage.types import utcnow
 
 __all__ = ["Derived", "Fetch", "as_utc", "make_fetch", "normalize_headers"]
-
-ERROR_PAGE_MARKERS = ("/error.htm", "/web/system/")
-GONE_STATUS_CODES = (404, 410)
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,7 +31,8 @@ class Derived:
 
     body_sha256: str | None
     packed_body: bytes | None  # the body as rawstore stores it
-    content_hash: str | None  # of the parsed transcript
+    data: dict[str, Any] | None  # the parsed transcript as schema JSON
+    content_hash: str | None  # of ``data``
     fingerprints: tuple[str, ...]  # of its exchanges, in order
 
 
@@ -43,7 +44,7 @@ class Fetch:
     status_code: int | None
     headers: dict[str, str]
     body: bytes | None
-    briefing: dict[str, Any] | None
+    briefing: Briefing | None
     not_transcript: str | None
     error: str | None
     parser_version: str | None
@@ -51,38 +52,38 @@ class Fetch:
     derived: Derived | None = None  # see prepared(); computed on the way when missing
 
     def prepared(self) -> Fetch:
-        """This fetch with its hashes and compressed body computed (``Derived``)."""
-        exchanges = (self.briefing or {}).get("exchanges") or []
+        """This fetch with its hashes, JSON and compressed body computed (``Derived``)."""
+        if self.derived is not None:
+            return self
+        data = self.briefing.to_dict() if self.briefing is not None else None
+        exchanges = data["exchanges"] if data is not None else []
         derived = Derived(
             body_sha256=rawstore.sha256_of(self.body) if self.body is not None else None,
             packed_body=rawstore.pack(self.body) if self.body is not None else None,
-            content_hash=content_hash(self.briefing) if self.briefing is not None else None,
+            data=data,
+            content_hash=content_hash(data) if data is not None else None,
             fingerprints=tuple(exchange_fingerprint(ex) for ex in exchanges),
         )
         return replace(self, derived=derived)
 
     @property
+    def data(self) -> dict[str, Any] | None:
+        """The parsed transcript as schema JSON (computed on the way when not prepared)."""
+        return self.prepared().derived.data if self.briefing is not None else None  # type: ignore[union-attr]
+
+    @property
     def is_error_page(self) -> bool:
-        target = self.final_url or self.url
-        return any(marker in target for marker in ERROR_PAGE_MARKERS)
+        return gone.is_error_page_url(self.final_url or self.url)
 
     def gone_evidence(self) -> str | None:
-        """Why this fetch suggests the page is gone; None for plain download errors.
-
-        Evidence: a not-a-transcript answer, an error or system page, HTTP 404/410, an
-        empty 2xx body. Not evidence: timeouts, connection errors, 5xx, 429, parser crashes
-        on a real page (a parser bug is not the ministry deleting anything).
-        """
-        code = self.status_code
-        if self.not_transcript:
-            return f"not a transcript: {self.not_transcript}"
-        if self.is_error_page:
-            return f"error page {self.final_url or self.url}"
-        if code in GONE_STATUS_CODES:
-            return f"HTTP {code}"
-        if code is not None and 200 <= code < 300 and not self.body:
-            return "empty body"
-        return None
+        """Why this fetch suggests the page is gone (``crawler.gone``); None otherwise."""
+        return gone.gone_evidence(
+            url=self.url,
+            final_url=self.final_url,
+            status=self.status_code,
+            body_empty=not self.body,
+            not_transcript=self.not_transcript,
+        )
 
 
 def make_fetch(
@@ -93,13 +94,16 @@ def make_fetch(
     status_code: int | None = None,
     headers: Mapping[Any, Any] | None = None,
     body: bytes | None = None,
-    briefing: dict[str, Any] | None = None,
+    briefing: Briefing | dict[str, Any] | None = None,
     not_transcript: str | None = None,
     error: str | None = None,
     parser_version: str | None = None,
     fetched_at: datetime | None = None,
 ) -> Fetch:
-    """A ``Fetch`` from ``Archive.record_capture``'s keywords (headers normalized, UTC)."""
+    """A ``Fetch`` from ``Archive.record_capture``'s keywords (headers normalized, UTC; a
+    schema dict for ``briefing`` is read into the typed ``Briefing``)."""
+    if isinstance(briefing, dict):
+        briefing = Briefing.from_dict(briefing)
     return Fetch(
         run_id=run_id,
         url=url,

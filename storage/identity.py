@@ -15,10 +15,12 @@ from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from crawler.urls import canonical_url
+from storage.enums import SERVED_OUTCOMES
+from storage.errors import NotFound
 from storage.models import Briefing, BriefingLocation, Capture
 
 # Capture outcomes that show a URL still serves the transcript.
-GOOD_OUTCOMES = ("new", "unchanged", "revised", "not_modified")
+GOOD_OUTCOMES = SERVED_OUTCOMES
 LOCATION = BriefingLocation.__table__
 INSERT_LOCATION = insert(LOCATION)
 TOUCH_LOCATIONS = (
@@ -136,3 +138,30 @@ def other_locations(session: Session, briefing_id: int, url: str) -> list[Briefi
             )
         )
     )
+
+
+# Ids are 64-bit signed integers on every backend: anything larger names no briefing.
+MAX_ID = 2**63 - 1
+
+
+def find_briefing(session: Session, ref: str | int) -> Briefing:
+    """A briefing by id or by any URL it was seen at (host aliases included); ``NotFound``
+    otherwise, with a message that says what was looked for."""
+    text = str(ref).strip()
+    if text.isdigit():
+        briefing = session.get(Briefing, int(text)) if int(text) <= MAX_ID else None
+        if briefing is None:
+            raise NotFound(f"no briefing with id {text}")
+        return briefing
+    if "://" not in text:
+        raise NotFound(f"not a briefing id or URL: {text!r}")
+    url = canonical_url(text)
+    briefing = session.scalars(
+        select(Briefing)
+        .join(BriefingLocation, BriefingLocation.briefing_id == Briefing.id, isouter=True)
+        .where((BriefingLocation.url == url) | (Briefing.url == url))
+        .limit(1)
+    ).first()
+    if briefing is None:
+        raise NotFound(f"no briefing at {url}")
+    return briefing

@@ -34,7 +34,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
-from storage.types import UTCDateTime, utcnow
+from storage.enums import (
+    BriefingStatus,
+    CaptureOutcome,
+    ChangeType,
+    RunKind,
+    RunStatus,
+    VersionCause,
+    values,
+)
+from storage.types import EnumText, UTCDateTime, utcnow
 
 # Stable constraint names so Alembic migrations are the same on SQLite and PostgreSQL.
 NAMING_CONVENTION = {
@@ -55,28 +64,12 @@ class Base(DeclarativeBase):
     }
 
 
-# Values of the string "enum" columns (kept as strings: portable and easy to query).
-RUN_STATUSES = ("running", "succeeded", "failed")
-CAPTURE_OUTCOMES = (
-    "new",  # first version of a briefing
-    "unchanged",  # same normalized content as the latest version
-    "revised",  # a new version
-    "not_modified",  # HTTP 304 to a conditional GET
-    "not_transcript",  # parsed, but the page holds no transcript (list, statement, error page)
-    "suspect",  # a known briefing came back damaged or gone; to be confirmed by a refetch
-    "error",  # download failed or parsing raised
-)
-BRIEFING_STATUSES = ("active", "suspect", "removed")
-VERSION_CAUSES = ("page", "parser")
-CHANGE_TYPES = (
-    "added",
-    "removed",
-    "edited",
-    "moved",
-    "briefing-removed",
-    "restored",
-    "briefing-moved",
-)
+# The string "enum" columns hold the values of storage.enums (plain text in the database).
+RUN_STATUSES = values(RunStatus)
+CAPTURE_OUTCOMES = values(CaptureOutcome)
+BRIEFING_STATUSES = values(BriefingStatus)
+VERSION_CAUSES = values(VersionCause)
+CHANGE_TYPES = values(ChangeType)
 
 
 class CrawlRun(Base):
@@ -84,11 +77,12 @@ class CrawlRun(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     source: Mapped[str] = mapped_column(String(32), index=True)
-    # discovery | full | revisit | reparse
-    kind: Mapped[str] = mapped_column(String(16), default="discovery")
+    kind: Mapped[RunKind] = mapped_column(EnumText(RunKind, 16), default=RunKind.DISCOVERY)
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     finished_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(16), default="running", index=True)
+    status: Mapped[RunStatus] = mapped_column(
+        EnumText(RunStatus, 16), default=RunStatus.RUNNING, index=True
+    )
     finish_reason: Mapped[str | None] = mapped_column(String(64))
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
     error: Mapped[str | None] = mapped_column(Text)
@@ -117,7 +111,9 @@ class Briefing(Base):
     url: Mapped[str] = mapped_column(String(2000), unique=True)  # canonical, current location
     held_on: Mapped[date | None] = mapped_column(Date, index=True)
     title: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(16), default="active", index=True)
+    status: Mapped[BriefingStatus] = mapped_column(
+        EnumText(BriefingStatus, 16), default=BriefingStatus.ACTIVE, index=True
+    )
     status_reason: Mapped[str | None] = mapped_column(Text)  # why suspect/removed
     status_since: Mapped[datetime | None]
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
@@ -161,7 +157,7 @@ class Capture(Base):
     last_modified: Mapped[str | None] = mapped_column(String(128))
     content_type: Mapped[str | None] = mapped_column(String(255))
     body_sha256: Mapped[str | None] = mapped_column(ForeignKey("raw_body.sha256"), index=True)
-    outcome: Mapped[str] = mapped_column(String(16), index=True)
+    outcome: Mapped[CaptureOutcome] = mapped_column(EnumText(CaptureOutcome, 16), index=True)
     reason: Mapped[str | None] = mapped_column(Text)  # error message / why not a transcript
     briefing_id: Mapped[int | None] = mapped_column(ForeignKey("briefing.id"), index=True)
     version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id"))
@@ -181,7 +177,9 @@ class Version(Base):
     number: Mapped[int]  # 1, 2, ... per briefing
     content_hash: Mapped[str] = mapped_column(String(64), index=True)
     parser_version: Mapped[str] = mapped_column(String(32))
-    cause: Mapped[str] = mapped_column(String(8), default="page")  # page | parser
+    cause: Mapped[VersionCause] = mapped_column(
+        EnumText(VersionCause, 8), default=VersionCause.PAGE
+    )
     data: Mapped[dict[str, Any]]  # the schema-v1 JSON
     exchange_count: Mapped[int] = mapped_column(Integer, default=0)
     is_latest: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -237,8 +235,10 @@ class ChangeEvent(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     detected_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    type: Mapped[str] = mapped_column(String(24), index=True)
-    cause: Mapped[str] = mapped_column(String(8), default="page")  # page | parser
+    type: Mapped[ChangeType] = mapped_column(EnumText(ChangeType, 24), index=True)
+    cause: Mapped[VersionCause] = mapped_column(
+        EnumText(VersionCause, 8), default=VersionCause.PAGE
+    )
     briefing_id: Mapped[int] = mapped_column(
         ForeignKey("briefing.id", ondelete="CASCADE"), index=True
     )

@@ -6,17 +6,27 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, and_, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy.orm import Session
 
-from crawler.urls import canonical_url
-from storage.models import Briefing, BriefingLocation, ChangeEvent, Exchange, Version
+from storage.enums import ChangeType, VersionCause
+from storage.errors import BadQuery, NotFound
+from storage.identity import find_briefing
+from storage.models import Briefing, ChangeEvent, Exchange, Version
 
 STATS_KEYS = ("asker", "answerer", "month", "source")
 NONE_LABEL = "(none)"
 
-
-class NotFound(LookupError):
-    """No briefing or version matches what was asked; the message says what."""
+__all__ = [
+    "STATS_KEYS",
+    "BriefingRow",
+    "NotFound",
+    "ShownVersion",
+    "StatsRow",
+    "list_briefings",
+    "show",
+    "stats",
+]
 
 
 @dataclass(slots=True)
@@ -35,32 +45,13 @@ class ShownVersion:
 # ---------------------------------------------------------------------------- show
 
 
-def find_briefing_id(conn: Connection, ref: str) -> int:
-    """The id of the briefing ``ref`` names: its id, or any URL it was seen at (any alias)."""
-    ref = ref.strip()
-    if ref.isdigit():
-        found = conn.scalar(select(Briefing.id).where(Briefing.id == int(ref)))
-    elif "://" in ref:
-        url = canonical_url(ref)
-        found = conn.scalar(select(Briefing.id).where(Briefing.url == url)) or conn.scalar(
-            select(BriefingLocation.briefing_id).where(BriefingLocation.url == url)
-        )
-    else:
-        raise NotFound(f"not a briefing id or URL: {ref!r}")
-    if found is None:
-        raise NotFound(f"no briefing {ref}")
-    return found
-
-
-def show(conn: Connection, ref: str, version: int | None = None) -> ShownVersion:
+def show(session: Session, ref: str, version: int | None = None) -> ShownVersion:
     """The transcript of briefing ``ref`` as stored at ``version`` (default: the latest)."""
-    briefing_id = find_briefing_id(conn, ref)
-    briefing = conn.execute(
-        select(Briefing.source, Briefing.status).where(Briefing.id == briefing_id)
-    ).one()
-    count = conn.scalar(select(func.count()).where(Version.briefing_id == briefing_id))
+    briefing = find_briefing(session, ref)
+    briefing_id = briefing.id
+    count = session.scalar(select(func.count()).where(Version.briefing_id == briefing_id))
     chosen = Version.number == version if version is not None else Version.is_latest.is_(True)
-    row = conn.execute(
+    row = session.execute(
         select(
             Version.number,
             Version.cause,
@@ -88,15 +79,43 @@ def show(conn: Connection, ref: str, version: int | None = None) -> ShownVersion
 # ---------------------------------------------------------------------------- list
 
 
+@dataclass(frozen=True, slots=True)
+class BriefingRow:
+    """One briefing in ``list``: its latest state and how many versions it has."""
+
+    id: int
+    source: str
+    language: str
+    held_on: date | None
+    title: str | None
+    url: str
+    status: str
+    versions: int
+    exchanges: int | None  # in the latest version
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "source": self.source,
+            "language": self.language,
+            "held_on": _iso(self.held_on),
+            "title": self.title,
+            "url": self.url,
+            "status": str(self.status),
+            "versions": self.versions,
+            "exchanges": self.exchanges,
+        }
+
+
 def list_briefings(
-    conn: Connection,
+    session: Session,
     *,
     source: str | None = None,
     since: date | None = None,
     until: date | None = None,
     status: str | None = None,
     limit: int | None = None,
-) -> list[dict[str, Any]]:
+) -> list[BriefingRow]:
     """Briefings newest first, with their version count and the latest exchange count."""
     versions = (
         select(func.count())
@@ -126,7 +145,7 @@ def list_briefings(
         stmt = stmt.where(Briefing.status == status)
     if limit:
         stmt = stmt.limit(limit)
-    return [{**row._asdict(), "held_on": _iso(row.held_on)} for row in conn.execute(stmt).all()]
+    return [BriefingRow(**row._asdict()) for row in session.execute(stmt).all()]
 
 
 def _briefing_filters(*, source: str | None, since: date | None, until: date | None) -> list[Any]:
@@ -147,9 +166,27 @@ def _iso(value: date | None) -> str | None:
 # ---------------------------------------------------------------------------- stats
 
 
+@dataclass(frozen=True, slots=True)
+class StatsRow:
+    key: str  # the value of the ``by`` field (``NONE_LABEL`` for none)
+    exchanges: int
+    questions: int
+    edited: int
+    removed: int
+
+    def to_json(self, by: str) -> dict[str, Any]:
+        return {
+            by: self.key,
+            "exchanges": self.exchanges,
+            "questions": self.questions,
+            "edited": self.edited,
+            "removed": self.removed,
+        }
+
+
 def stats(
-    conn: Connection, *, by: str = "asker", since: date | None = None, source: str | None = None
-) -> list[dict[str, Any]]:
+    session: Session, *, by: str = "asker", since: date | None = None, source: str | None = None
+) -> list[StatsRow]:
     """Exchanges and questions per ``by`` key, and how many were later edited or removed.
 
     Each exchange is counted once however many versions hold it (by briefing and ``uid``),
@@ -157,10 +194,10 @@ def stats(
     cause ``page`` (the ministry's edits, not parser changes).
     """
     if by not in STATS_KEYS:
-        raise ValueError(f"--by must be one of {', '.join(STATS_KEYS)}")
-    idents = _exchange_identities(conn, since=since, source=source)
+        raise BadQuery(f"--by must be one of {', '.join(STATS_KEYS)}")
+    idents = _exchange_identities(since=since, source=source)
     changes = _page_changes()
-    key = _stats_key(conn, idents, by)
+    key = _stats_key(session.get_bind().dialect.name, idents, by)
     per_exchange = (
         select(
             key.label("key"),
@@ -196,18 +233,18 @@ def stats(
         )
     )
     return [
-        {
-            by: row.key if row.key is not None else NONE_LABEL,
-            "exchanges": int(row.exchanges),
-            "questions": int(row.questions or 0),
-            "edited": int(row.edited or 0),
-            "removed": int(row.removed or 0),
-        }
-        for row in conn.execute(stmt).all()
+        StatsRow(
+            key=row.key if row.key is not None else NONE_LABEL,
+            exchanges=int(row.exchanges),
+            questions=int(row.questions or 0),
+            edited=int(row.edited or 0),
+            removed=int(row.removed or 0),
+        )
+        for row in session.execute(stmt).all()
     ]
 
 
-def _exchange_identities(conn: Connection, *, since: date | None, source: str | None) -> Any:
+def _exchange_identities(*, since: date | None, source: str | None) -> Any:
     """Every exchange of every version, numbered 1 for the newest version holding its uid."""
     recency = (
         func.row_number()
@@ -238,12 +275,12 @@ def _page_changes() -> Any:
         select(
             ChangeEvent.briefing_id,
             ChangeEvent.exchange_uid,
-            func.max(case((ChangeEvent.type == "edited", 1), else_=0)).label("edited"),
-            func.max(case((ChangeEvent.type == "removed", 1), else_=0)).label("removed"),
+            func.max(case((ChangeEvent.type == ChangeType.EDITED, 1), else_=0)).label("edited"),
+            func.max(case((ChangeEvent.type == ChangeType.REMOVED, 1), else_=0)).label("removed"),
         )
         .where(
-            ChangeEvent.cause == "page",
-            ChangeEvent.type.in_(("edited", "removed")),
+            ChangeEvent.cause == VersionCause.PAGE,
+            ChangeEvent.type.in_((ChangeType.EDITED, ChangeType.REMOVED)),
             ChangeEvent.exchange_uid.is_not(None),
         )
         .group_by(ChangeEvent.briefing_id, ChangeEvent.exchange_uid)
@@ -251,9 +288,9 @@ def _page_changes() -> Any:
     )
 
 
-def _stats_key(conn: Connection, idents: Any, by: str) -> Any:
+def _stats_key(dialect: str, idents: Any, by: str) -> Any:
     if by == "month":
-        if conn.dialect.name == "sqlite":
+        if dialect == "sqlite":
             return func.strftime("%Y-%m", idents.c.held_on)
         return func.to_char(idents.c.held_on, literal("YYYY-MM"))
     return idents.c[by]

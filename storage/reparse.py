@@ -7,7 +7,8 @@ edit by the ministry (the change ledger shows cause "page" by default).
 
 Idempotent (a second run finds nothing to change) and safe to kill at any moment: each
 briefing is one transaction, and a killed run leaves its crawl_run row "running" until
-``Archive.mark_stale_runs`` marks it failed.
+``Archive.mark_stale_runs`` marks it failed. The run is judged like any crawl run, by
+``storage.runs.judge_run`` from its stats.
 """
 
 from __future__ import annotations
@@ -16,20 +17,23 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.schema import content_hash
 from storage import rawstore
-from storage.archive import Archive, write_version
-from storage.models import Briefing, Capture, CrawlRun, Version
+from storage.enums import PAGE_OUTCOMES, RunKind, VersionCause
+from storage.models import Briefing, Capture, Version
 from storage.types import utcnow
+from storage.versions import write_version
+
+if TYPE_CHECKING:
+    from storage.api import Archive
 
 # parse(body, url, source=..., content_type=...) -> schema Briefing object or dict
 ParseFn = Callable[..., Any]
-PAGE_OUTCOMES = ("new", "revised", "unchanged")
 
 
 @dataclass
@@ -51,6 +55,17 @@ class ReparseSummary:
             "failures": self.failures,
         }
 
+    def stats(self) -> dict[str, Any]:
+        """The run's stats, judged like a crawl's (``storage.runs.judge_run``)."""
+        return {
+            "briefings/checked": self.checked,
+            "briefings/reparsed": self.changed,
+            "briefings/error": self.failed,
+            "briefings/skipped": self.skipped,
+            "hostname": socket.gethostname(),
+            "pid": os.getpid(),
+        }
+
 
 def default_parse() -> tuple[ParseFn, str]:
     from crawler.extract import PARSER_VERSION, parse_html
@@ -59,7 +74,7 @@ def default_parse() -> tuple[ParseFn, str]:
 
 
 def reparse(
-    engine: Engine,
+    archive: Archive,
     source: str | None = None,
     *,
     parse: ParseFn | None = None,
@@ -70,18 +85,18 @@ def reparse(
         parse, default_version = default_parse()
         parser_version = parser_version or default_version
     parser_version = parser_version or "unknown"
-    archive = Archive(engine)
     archive.mark_stale_runs()  # a reparse (or crawl) killed earlier: its row says "running"
-    summary = ReparseSummary(run_id=archive.start_run(source or "all", kind="reparse"))
+    summary = ReparseSummary(run_id=archive.start_run(source or "all", kind=RunKind.REPARSE))
+    query = select(Briefing.id).order_by(Briefing.id)
+    if source:
+        query = query.where(Briefing.source == source)
     with archive.transaction() as session:
-        query = select(Briefing.id).order_by(Briefing.id)
-        if source:
-            query = query.where(Briefing.source == source)
         ids = list(session.scalars(query))
     for briefing_id in ids:
         with archive.transaction() as session:
             _reparse_one(session, briefing_id, parse, parser_version, summary)
-    _finish(archive, summary)
+    assert summary.run_id is not None
+    archive.finish_run(summary.run_id, stats=summary.stats(), finish_reason="finished")
     return summary
 
 
@@ -123,27 +138,9 @@ def _reparse_one(
         briefing,
         data,
         latest=latest,
-        cause="parser",
+        cause=VersionCause.PARSER,
         parser_version=parser_version,
         capture_id=capture.id,
         now=utcnow(),
     )
     summary.changed += 1
-
-
-def _finish(archive: Archive, summary: ReparseSummary) -> None:
-    with archive.transaction() as session:
-        run = session.get(CrawlRun, summary.run_id)
-        assert run is not None
-        run.stats = {
-            "briefings/checked": summary.checked,
-            "briefings/reparsed": summary.changed,
-            "briefings/error": summary.failed,
-            "briefings/skipped": summary.skipped,
-            "hostname": socket.gethostname(),
-            "pid": os.getpid(),
-        }
-        run.finished_at = utcnow()
-        run.finish_reason = "finished"
-        run.status = "failed" if summary.failed else "succeeded"
-        run.error = f"{summary.failed} briefing(s) could not be parsed" if summary.failed else None

@@ -45,6 +45,8 @@ from typing import Any
 
 from sqlalchemy import Connection, text
 
+from storage.errors import BadQuery
+
 MIN_FTS_CHARS = 3  # the trigram tokenizer indexes nothing shorter
 MAX_TERMS = 32  # bounds the SQL expression depth and the number of bound parameters
 DEFAULT_LIMIT = 20
@@ -94,7 +96,7 @@ _CJK_RE = re.compile(
 )
 
 
-class SearchError(ValueError):
+class SearchError(BadQuery):
     """The query cannot be searched (empty, too many terms); the message says why."""
 
 

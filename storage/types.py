@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any, TypeVar
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
 from sqlalchemy.types import TypeDecorator
+
+StrEnumT = TypeVar("StrEnumT", bound=StrEnum)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -36,3 +40,30 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+class EnumText(TypeDecorator[StrEnumT]):
+    """A ``StrEnum`` stored as its plain string value (a ``VARCHAR``, no database enum type,
+    so SQLite, PostgreSQL and Datasette all see readable text). Values read back are
+    members of the enum; a stored value the enum does not know is returned as the string,
+    so an archive written by a newer version stays readable."""
+
+    impl = String
+    cache_ok = True
+
+    def __init__(self, enum: type[StrEnumT], length: int) -> None:
+        super().__init__(length)
+        self.enum = enum
+
+    def process_bind_param(self, value: Any, dialect: Any) -> str | None:
+        if value is None:
+            return None
+        return str(self.enum(value).value)  # an unknown value fails here, before the database
+
+    def process_result_value(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        try:
+            return self.enum(value)
+        except ValueError:
+            return value

@@ -238,6 +238,6 @@ def engine(db_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def archive(engine: Engine):
-    from storage.archive import Archive
+    from storage.api import Archive
 
     return Archive(engine, confirm_after=0)

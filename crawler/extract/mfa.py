@@ -9,6 +9,7 @@ from urllib.parse import urljoin, urlsplit
 from lxml import etree
 from parsel import Selector
 
+from crawler import gone, sources
 from crawler.extract import dates, templates
 from crawler.extract.errors import NotATranscript
 from crawler.extract.exchanges import blocks_to_exchanges, paragraphs_to_blocks
@@ -19,27 +20,13 @@ from crawler.extract.titles import is_briefing_title
 from crawler.schema import Briefing, Translation
 from crawler.urls import canonical_url
 
-SOURCE_LANGUAGE = {"mfa-en": "en", "mfa-zh": "zh"}
-_EN_PATH = re.compile(r"^/(?:eng|mfa_eng|ce/\w+/eng)/")
-_ZH_PATH = re.compile(r"^/(?:web|chn|zyxw|wjdt_674879|fyrbt_673021|ce/\w+/chn)/|^/(?:wjdt|fyrbt)")
-_ERROR_PATH = re.compile(r"/error\.html?$|/web/system/|/system/", re.IGNORECASE)
-# Matched against lower-cased text (see ``says_error``).
-_ERROR_TEXT = re.compile(
-    r"系统维护|页面不存在|已删除|找不到|cannot be found|page not found|not found|"
-    r"system maintenance|under maintenance"
-)
 _LIST_SCRIPT = re.compile(r"\bcountPage\b|createPageHTML")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 
 
 def source_for_url(url: str) -> str | None:
     """``mfa-en`` / ``mfa-zh`` from the URL path (any host: mirrors keep the paths)."""
-    path = urlsplit(url).path or "/"
-    if _EN_PATH.match(path):
-        return "mfa-en"
-    if _ZH_PATH.match(path):
-        return "mfa-zh"
-    return None
+    return sources.source_of_path(url)
 
 
 def parse_page(sel: Selector, url: str, source: str | None = None) -> Briefing:
@@ -47,7 +34,7 @@ def parse_page(sel: Selector, url: str, source: str | None = None) -> Briefing:
     reject_error_page(page, url)
     title = require_title(page)
     source = source or source_for_url(url) or source_for_page(page, title)
-    language = SOURCE_LANGUAGE.get(source) or ("zh" if _HAN.search(title) else "en")
+    language = sources.language_of(source) or ("zh" if _HAN.search(title) else "en")
     if not is_briefing_title(title, "zh" if _HAN.search(title) else "en"):
         raise NotATranscript(f"not a press briefing: {title!r}")
     container, paragraphs = require_body(page)
@@ -80,7 +67,7 @@ def source_for_page(page: PageIndex, title: str) -> str:
 
 def reject_error_page(page: PageIndex, url: str) -> None:
     """Soft errors: ``/error.htm`` answered 200, the ``/web/system/`` maintenance page."""
-    if _ERROR_PATH.search(urlsplit(url).path or ""):
+    if gone.is_error_page_url(url):
         raise NotATranscript(f"error page: {urlsplit(url).path}")
     head = " ".join([page.meta("ColumnName") or "", templates.head_title(page)]).strip()
     if says_error(head):
@@ -88,8 +75,8 @@ def reject_error_page(page: PageIndex, url: str) -> None:
 
 
 def says_error(text: str) -> bool:
-    """The text announces a missing page or maintenance, in either language."""
-    return bool(_ERROR_TEXT.search(text.lower()))
+    """The text announces a missing page or maintenance (``crawler.gone``'s rule)."""
+    return gone.says_error(text)
 
 
 def require_title(page: PageIndex) -> str:

@@ -24,17 +24,18 @@ from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler import gone
+from crawler.extensions import ActiveRun, RunBookkeeping
 from crawler.extract import parse_list
-from crawler.extract.sitemap import ALLOWED_HOSTS, start_urls
 from crawler.items import FetchedPage, fetched_page
 from crawler.middlewares import SAFE_SCHEMES, host_allowed
+from crawler.sources import ALLOWED_HOSTS, RevisitMode, start_urls
 from crawler.urls import canonical_url
 
-REVISIT_MODES = ("due", "all")
-# Statuses the callbacks judge themselves instead of Scrapy's HttpError: 304 is a
-# revisit's "unchanged", 404/410 a page that is gone (the parser and archive decide).
-ARTICLE_STATUSES = [304, 404, 410]
-LIST_STATUSES = [404, 410]
+# Statuses the callbacks judge themselves instead of Scrapy's HttpError (``crawler.gone``):
+# 304 is a revisit's "unchanged", 404/410 a page that is gone (the archive decides).
+ARTICLE_STATUSES = list(gone.ARTICLE_STATUSES)
+LIST_STATUSES = list(gone.LIST_STATUSES)
 LIST_PRIORITY = -10  # a page's articles go before the next list page
 # The spider dedupes its own requests and sets dont_filter: Scrapy's duplicate filter would
 # otherwise drop the second redirect to /error.htm, and that missing page would leave no trace.
@@ -95,8 +96,6 @@ class BriefingSpider(scrapy.Spider):
     """Shared navigation; subclasses only name their source."""
 
     name: ClassVar[str]
-    # Set by crawler.extensions.RunBookkeeping at spider_opened; None without it (bare runs).
-    run_context: Any = None
 
     def __init__(
         self,
@@ -113,9 +112,11 @@ class BriefingSpider(scrapy.Spider):
         self.max_pages = int(max_pages) if max_pages not in (None, "") else None
         if self.max_pages is not None and self.max_pages < 1:
             raise ValueError(f"max_pages must be at least 1, not {max_pages}")
-        self.revisit = (revisit or "").strip().lower() or None
-        if self.revisit is not None and self.revisit not in REVISIT_MODES:
-            raise ValueError(f"revisit must be one of {', '.join(REVISIT_MODES)}, not {revisit}")
+        mode = (revisit or "").strip().lower() or None
+        if mode is not None and mode not in tuple(RevisitMode):
+            choices = ", ".join(RevisitMode)
+            raise ValueError(f"revisit must be one of {choices}, not {revisit}")
+        self.revisit = RevisitMode(mode) if mode else None
         hosts = {urlsplit(u).hostname for u in self.list_urls} - {None}
         self.allowed_domains = sorted(hosts) if hosts else list(ALLOWED_HOSTS)
         self.known: set[str] = set()
@@ -135,12 +136,18 @@ class BriefingSpider(scrapy.Spider):
 
     # --- start ---------------------------------------------------------------------------------
 
+    @property
+    def run(self) -> ActiveRun | None:
+        """The archive's run of this crawl (``crawler.extensions.RunBookkeeping``); None in a
+        bare run without the extension."""
+        return RunBookkeeping.active_run(self.crawler)
+
     async def start(self) -> AsyncIterator[scrapy.Request]:
         if self.revisit:
             for request in self.revisit_requests():
                 yield request
             return
-        context = self.run_context
+        context = self.run
         self.known = context.known_urls() if context else set()
         trust_known = context.previous_run_finished() if context else True
         missing_limit = self.settings.getint("BRIEFINGS_LIST_MISSING_LIMIT", 3)
@@ -153,7 +160,7 @@ class BriefingSpider(scrapy.Spider):
                 yield request
 
     def revisit_requests(self) -> Iterable[scrapy.Request]:
-        context = self.run_context
+        context = self.run
         if context is None:
             self.logger.warning("revisit needs the archive (RunBookkeeping extension is off)")
             return

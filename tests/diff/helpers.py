@@ -103,7 +103,12 @@ def set_text(ex: dict, field: str, value: str | None) -> None:
 
 
 def summary(changes) -> list[tuple]:
-    return [(c.type, c.index_before, c.index_after, c.fields) for c in changes]
+    """(type, index before, index after, fields) of diff changes or change events."""
+    rows = []
+    for c in changes:
+        ex = getattr(c, "exchange", c)  # a ChangeEvent carries them on its exchange
+        rows.append((c.type, ex.index_before, ex.index_after, list(ex.fields)))
+    return rows
 
 
 # --- real pages -----------------------------------------------------------------------

@@ -127,9 +127,9 @@ def test_version_diff_defaults_to_latest_pair(engine, filled) -> None:
 def test_version_diff_uses_stored_uids(engine, filled) -> None:
     bid, _ = filled
     with Session(engine) as session:
-        ledger = {e.exchange_uid for e in change_ledger(session, include_parser=True)}
+        ledger = {e.exchange.uid for e in change_ledger(session, include_parser=True) if e.exchange}
         diff = version_diff(session, bid, 1, 2)
-    assert {c.exchange_id for c in diff.changes} <= ledger
+    assert {c.exchange.uid for c in diff.changes if c.exchange} <= ledger
 
 
 def test_ledger_newest_first_and_filters(engine, filled) -> None:
@@ -137,7 +137,7 @@ def test_ledger_newest_first_and_filters(engine, filled) -> None:
     with Session(engine) as session:
         events = change_ledger(session)
         assert [e.type for e in events] == ["briefing-removed", "edited", "removed", "edited"]
-        assert [e.briefing_id for e in events] == [bid, other, bid, bid]
+        assert [e.briefing.id for e in events] == [bid, other, bid, bid]
         with_parser = change_ledger(session, include_parser=True)
         assert [e.cause for e in with_parser].count("parser") == 1
         assert [e.type for e in change_ledger(session, source="mfa-zh")] == ["edited"]
@@ -145,12 +145,16 @@ def test_ledger_newest_first_and_filters(engine, filled) -> None:
         recent = change_ledger(session, since=T0 + timedelta(days=2))
         assert [e.type for e in recent] == ["briefing-removed"]
         assert len(change_ledger(session, limit=2)) == 2
-    zh = next(e for e in events if e.source == "mfa-zh")
-    assert (zh.asker, zh.fields, zh.index) == ("法新社记者", ["asker"], 0)
+    zh = next(e for e in events if e.briefing.source == "mfa-zh")
+    assert (zh.exchange.asker, list(zh.exchange.fields), zh.exchange.index) == (
+        "法新社记者",
+        ["asker"],
+        0,
+    )
     data = zh.to_json()
     assert data["briefing"]["title"] == "例行记者会"
     assert data["exchange"]["asker"] == "法新社记者"
     removed = next(e for e in events if e.type == "removed")
-    assert removed.before.startswith("Could you share more details")
-    assert removed.after is None
+    assert removed.exchange.before.startswith("Could you share more details")
+    assert removed.exchange.after is None
     assert events[0].to_json()["exchange"] is None

@@ -69,7 +69,13 @@ def test_diff_text_json_html(db_url, filled) -> None:
     data = json.loads(invoke(db_url, "diff", str(filled), "--format", "json").output)
     assert (data["from"], data["to"], data["change_count"]) == (1, 2, 2)
     assert [
-        (c["type"], c["index_before"], c["index_after"], c["fields"]) for c in data["changes"]
+        (
+            c["type"],
+            c["exchange"]["index_before"],
+            c["exchange"]["index_after"],
+            c["exchange"]["fields"],
+        )
+        for c in data["changes"]
     ] == [
         ("edited", 1, 1, ["answer"]),
         ("removed", 2, None, []),
@@ -133,7 +139,7 @@ def test_errors_are_one_line(db_url, tmp_path) -> None:
     assert missing.exit_code == 1
     assert missing.output.strip() == "error: no briefing with id 42"
     nofile = runner.invoke(main, ["changes", "--db", f"sqlite:///{tmp_path / 'none.db'}"])
-    assert nofile.exit_code == 1 and "no database" in nofile.output
+    assert nofile.exit_code == 1 and "no archive at" in nofile.output
     assert not (tmp_path / "none.db").exists()
     bad = runner.invoke(main, ["changes", "--since", "last week", "--db", db_url])
     assert bad.exit_code == 1 and "not a date" in bad.output

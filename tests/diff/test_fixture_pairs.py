@@ -243,10 +243,15 @@ def test_diff_command_on_an_archive_written_by_record_capture(archive, db_url, e
     data = json.loads(out.output)
     assert (data["from"], data["to"], data["change_count"]) == (1, 2, 1)
     change = data["changes"][0]
-    assert (change["type"], change["index_before"], change["fields"]) == ("edited", 0, ["answer"])
+    exchange = change["exchange"]
+    assert (change["type"], exchange["index_before"], exchange["fields"]) == (
+        "edited",
+        0,
+        ["answer"],
+    )
     ledger = json.loads(
         CliRunner().invoke(main, ["changes", "--format", "json", "--db", db_url]).output
     )
-    assert [(e["type"], e["exchange"]["id"]) for e in ledger] == [("edited", change["exchange_id"])]
+    assert [(e["type"], e["exchange"]["id"]) for e in ledger] == [("edited", exchange["id"])]
     history = CliRunner().invoke(main, ["history", EN_URL, "--db", db_url]).output
     assert "1 edited" in history and "first capture" in history

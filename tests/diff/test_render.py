@@ -5,39 +5,58 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from datetime import UTC, date, datetime
 
-from storage.changes import ChangeEventView
+from scheduler.render.atom import render_atom
+from scheduler.render.html import render_diff_html
+from scheduler.render.text import render_diff_text
+from storage.api import BriefingRef, ChangeEvent, ChangeType, Comparison, ExchangeRef, VersionCause
 from storage.diff import diff_exchanges
-from storage.render import render_atom, render_diff_html, render_diff_text
+from storage.events import event_from_change
 from tests.diff.helpers import qa, reindex
 
 EVIL = '<script>alert(1)</script> & \x0b "quoted"'
 
 
-def event(i: int, **kw) -> ChangeEventView:
-    base = dict(
+BRIEFING = BriefingRef(
+    id=1,
+    url="https://www.fmprc.gov.cn/eng/t1.html?a=1&b=2",
+    source="mfa-en",
+    language="en",
+    held_on=date(2026, 11, 1),
+    title=f"Title {EVIL}",
+)
+
+
+def event(i: int, type: str = "edited", exchange_uid: str | None = "abc") -> ChangeEvent:
+    exchange = None
+    if exchange_uid is not None:
+        exchange = ExchangeRef(
+            uid=exchange_uid,
+            asker=f"Outlet {EVIL}",
+            answerer="Mao Ning",
+            index_before=0,
+            index_after=0,
+            fields=("answer",),
+            before=f"before {EVIL}",
+            after=f"after {EVIL}",
+            word_diff=(("-", "before"), ("+", "after"), ("=", f" {EVIL}")),
+        )
+    return ChangeEvent(
         id=i,
-        type="edited",
-        cause="page",
+        type=ChangeType(type),
+        cause=VersionCause.PAGE,
         detected_at=datetime(2026, 11, i, tzinfo=UTC),
-        briefing_id=1,
-        briefing_url="https://www.fmprc.gov.cn/eng/t1.html?a=1&b=2",
-        source="mfa-en",
-        held_on=date(2026, 11, 1),
-        title=f"Title {EVIL}",
+        briefing=BRIEFING,
         from_version=1,
         to_version=2,
-        exchange_uid="abc",
-        asker=f"Outlet {EVIL}",
-        answerer="Mao Ning",
-        index_before=0,
-        index_after=0,
-        fields=["answer"],
-        before=f"before {EVIL}",
-        after=f"after {EVIL}",
-        detail={"word_diff": [["-", "before"], ["+", "after"], ["=", f" {EVIL}"]]},
+        exchange=exchange,
     )
-    base.update(kw)
-    return ChangeEventView(**base)
+
+
+def comparison(before, after, title: str | None = "Briefing", url: str = BRIEFING.url):
+    diff = diff_exchanges(before, after, ["u"])
+    ref = BriefingRef(1, url, "mfa-en", "en", date(2026, 11, 1), title)
+    changes = tuple(event_from_change(c, ref, from_version=1, to_version=2) for c in diff.changes)
+    return diff, Comparison(ref, 1, 2, changes)
 
 
 def test_atom_is_valid_and_escaped() -> None:
@@ -68,9 +87,8 @@ def test_atom_empty_feed() -> None:
 def test_html_escapes_every_scraped_text() -> None:
     before = reindex([qa(f"Outlet {EVIL}", f"Q {EVIL}", f"A {EVIL}", f"Spokes {EVIL}")])
     after = reindex([qa(f"Outlet {EVIL}", f"Q {EVIL}", f"A changed {EVIL}", f"Spokes {EVIL}")])
-    diff = diff_exchanges(before, after, ["u"])
-    diff.from_version, diff.to_version = 1, 2
-    page = render_diff_html(diff, title=f"T {EVIL}", url="https://x.test/?a=<b>")
+    _, diff = comparison(before, after, title=f"T {EVIL}", url="https://x.test/?a=<b>")
+    page = render_diff_html(diff)
     assert "<script" not in page.lower()
     assert page.count("&lt;script&gt;") >= 4
     assert "<b>" not in page
@@ -79,7 +97,7 @@ def test_html_escapes_every_scraped_text() -> None:
 def test_text_colour_is_optional() -> None:
     before = reindex([qa("AFP", "Question here please?", "Yes we do.")])
     after = reindex([qa("AFP", "Question here please?", "No we do not.")])
-    diff = diff_exchanges(before, after, ["u"])
+    _, diff = comparison(before, after)
     plain = render_diff_text(diff, color=False)
     assert "\x1b[" not in plain and "[-Yes-]{+No+}" in plain
     assert "\x1b[" in render_diff_text(diff, color=True)
@@ -89,8 +107,8 @@ def test_label_changes_show_old_and_new() -> None:
     long_answer = "We oppose it. " * 40
     before = reindex([qa("AFP", "Question about the summit next week?", long_answer)])
     after = reindex([qa("Reuters", "Question about the summit next week?", long_answer)])
-    diff = diff_exchanges(before, after, ["u"])
-    row = diff.changes[0].as_row()
+    raw, diff = comparison(before, after)
+    row = raw.changes[0].as_row()
     assert row["fields"] == ["asker"]
     assert row["detail"]["values"] == {"asker": ["AFP", "Reuters"]}
     text = render_diff_text(diff)
@@ -102,6 +120,6 @@ def test_long_unchanged_text_is_elided() -> None:
     filler = " ".join(f"word{i}" for i in range(200))
     before = reindex([qa("AFP", "Question about the summit?", f"{filler} old ending.")])
     after = reindex([qa("AFP", "Question about the summit?", f"{filler} new ending.")])
-    text = render_diff_text(diff_exchanges(before, after, ["u"]))
+    text = render_diff_text(comparison(before, after)[1])
     assert "… " in text and "[-old-]{+new+}" in text
     assert "word10 " not in text and "word199" in text

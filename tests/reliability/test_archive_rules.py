@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import Engine
 
-from storage.archive import Archive, RevisitPolicy
+from storage.api import Archive, RevisitPolicy
 from tests.faultsite import EN_DIR, site_page
 
 PAGE = EN_DIR + "t1794629.shtml"

@@ -150,17 +150,17 @@ def test_atom_feed_is_escaped(archived: str) -> None:
 
 
 def test_scheduler_atom_file_is_escaped(archived: str, tmp_path) -> None:
-    from storage.db import make_engine
+    from dataclasses import replace
 
-    notify = pytest.importorskip("scheduler.notify")
-    engine = make_engine(archived)
-    try:
-        with engine.connect() as conn:
-            from sqlalchemy.orm import Session
+    from scheduler.config import load_config
+    from scheduler.notify import Notifier
+    from storage.api import Archive
 
-            feed = notify.atom_document(Session(bind=conn), 50)
-    finally:
-        engine.dispose()
+    notify_config = replace(load_config(None).notify, atom_file=str(tmp_path / "feed.xml"))
+    with Archive.open(archived) as archive:
+        path = Notifier(notify_config).write_atom(archive)
+    assert path is not None
+    feed = path.read_text(encoding="utf-8")
     assert "<script" not in feed
     for fragment in atom_html_fragments(feed):
         assert_inert_html(fragment)

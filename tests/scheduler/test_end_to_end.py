@@ -19,11 +19,9 @@ from sqlalchemy import select, text
 from scheduler.service import SchedulerService
 from storage.db import is_sqlite, session_scope
 from storage.models import Briefing, CrawlRun
+from tests import sitemock
 from tests.conftest import REPO_ROOT
 from tests.scheduler.helpers import config_from
-
-pytest.importorskip("scheduler.crawl_runner")
-sitemock = pytest.importorskip("tests.sitemock")
 
 FAST = '{ DOWNLOAD_DELAY = "0", AUTOTHROTTLE_ENABLED = "0", LOG_LEVEL = "WARNING" }'
 

@@ -8,15 +8,9 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import select
 
-from scheduler.jobs import (
-    REVISIT_POLICY_SETTING,
-    JobDef,
-    Jobs,
-    failure_streak,
-    recent_runs,
-    weekly_revisit_cost,
-)
+from scheduler.jobs import REVISIT_POLICY_SETTING, JobDef, Jobs, weekly_revisit_cost
 from scheduler.notify import Notice, Notifier
+from storage.api import Archive
 from storage.db import session_scope
 from storage.models import CrawlRun
 from storage.revisit import RevisitPolicy, policy_from_json
@@ -65,8 +59,7 @@ def test_discovery_runs_a_crawl_and_writes_a_run(tmp_path, db_url, engine) -> No
     assert call["source"] == "mfa-en" and call["db_url"] == db_url and call["timeout"] == 3600
     assert call["settings"] == {"DOWNLOAD_DELAY": "0"} and call["stop_event"] is jobs.stop_event
     assert "revisit" not in call
-    with session_scope(engine) as session:
-        [row] = recent_runs(session)
+    [row] = [record.to_json() for record in Archive(engine).runs()]
     assert row["id"] == outcome.run_id and row["status"] == "succeeded"
     assert row["requests"] == 42 and row["new"] == 3 and row["unchanged"] == 37
     assert notifier.notices == []
@@ -100,18 +93,15 @@ def test_failures_and_streak(tmp_path, db_url, engine) -> None:
         jobs.run(job())
     # Every failure is told; the streak once, when it reaches failure_threshold (3).
     assert notifier.kinds() == ["run-failed"] * 3 + ["failure-streak"] + ["run-failed"]
-    with session_scope(engine) as session:
-        assert failure_streak(session, "mfa-en") == 4
+    assert Archive(engine).failure_streak("mfa-en") == 4
     jobs.run(job())  # succeeds
-    with session_scope(engine) as session:
-        assert failure_streak(session, "mfa-en") == 0
+    assert Archive(engine).failure_streak("mfa-en") == 0
 
 
 def test_busy_runs_do_not_break_a_streak(engine) -> None:
     for status, reason in [("failed", None), ("failed", "busy"), ("failed", None)]:
         add_run(engine, "mfa-en", status=status, finish_reason=reason)
-    with session_scope(engine) as session:
-        assert failure_streak(session, "mfa-en") == 2
+    assert Archive(engine).failure_streak("mfa-en") == 2
 
 
 def test_change_events_of_the_run_reach_a_webhook(tmp_path, db_url, engine) -> None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import xml.etree.ElementTree as ET
 
 from scheduler.config import EventFilter, load_config
 from scheduler.notify import Notice, Notifier
+from storage.api import Archive, ChangeEvent
 from tests.scheduler.helpers import add_briefing, add_event, add_run, config_from
 from tests.scheduler.servers import smtp_server, webhook_receiver
 
-EVENT = {
+EVENT = ChangeEvent.from_json({
     "id": 7,
     "type": "removed",
     "cause": "page",
@@ -18,10 +20,10 @@ EVENT = {
                  "held_on": "2026-11-27", "title": "Regular Press Conference"},
     "exchange": {"id": "ab", "asker": "Reuters", "answerer": "Mao Ning", "fields": None,
                  "before": "Q: Taiwan?\n\nA: No comment.", "after": None},
-}  # fmt: skip
+})  # fmt: skip
 
 
-def notice(*events: dict) -> Notice:
+def notice(*events: ChangeEvent) -> Notice:
     return Notice(kind="changes", subject="s", text="t", source="mfa-en", run={"id": 1},
                   events=list(events))  # fmt: skip
 
@@ -34,8 +36,9 @@ def test_filters() -> None:
     assert EventFilter(keywords=("taiwan",)).matches(EVENT)
     assert not EventFilter(keywords=("Gaza",)).matches(EVENT)
     assert EventFilter(answerers=("Mao",)).matches(EVENT)
-    assert not EventFilter().matches({**EVENT, "cause": "parser"})
-    assert EventFilter(include_parser=True).matches({**EVENT, "cause": "parser"})
+    parser = dataclasses.replace(EVENT, cause="parser")
+    assert not EventFilter().matches(parser)
+    assert EventFilter(include_parser=True).matches(parser)
 
 
 def test_webhook_gets_filtered_events_and_retries(tmp_path) -> None:
@@ -53,7 +56,7 @@ def test_webhook_gets_filtered_events_and_retries(tmp_path) -> None:
             """,
         )
         notifier = Notifier(config.notify, retry_pause=0.01)
-        other = {**EVENT, "id": 8, "type": "added"}
+        other = dataclasses.replace(EVENT, id=8, type="added")
         assert notifier.send(notice(EVENT, other)) == 1
         assert hook.attempts == 2  # a 500, then the retry
         [post] = hook.posts
@@ -109,7 +112,7 @@ def test_atom_file(tmp_path, engine) -> None:
     run_id = add_run(engine, "mfa-en")
     add_event(engine, run_id, add_briefing(engine), before="<script>alert(1)</script>")
     config = config_from(tmp_path, f'[notify]\natom_file = "{tmp_path / "feed.xml"}"')
-    path = Notifier(config.notify).write_atom(engine)
+    path = Notifier(config.notify).write_atom(Archive(engine))
     assert path is not None
     root = ET.parse(path).getroot()
     entries = root.findall("{http://www.w3.org/2005/Atom}entry")
@@ -118,4 +121,4 @@ def test_atom_file(tmp_path, engine) -> None:
 
 
 def test_no_atom_file_by_default(engine) -> None:
-    assert Notifier(load_config(None).notify).write_atom(engine) is None
+    assert Notifier(load_config(None).notify).write_atom(Archive(engine)) is None

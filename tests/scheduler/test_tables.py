@@ -8,7 +8,7 @@ import io
 from rich.console import Console
 from rich.text import Text
 
-from scheduler.commands.common import print_table
+from scheduler.render.tables import print_table
 
 COLUMNS = {"id": "right", "held on": "left", "title": "left", "versions": "right"}
 LONG_TITLE = "Foreign Ministry Spokesperson Zhao Lijian's Regular Press Conference on July 3, 2020"

@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import Engine, func, select
 
-from storage.archive import Archive, CaptureResult
+from storage.api import Archive, CaptureResult
 from storage.models import Base
 from tests.storage.factories import html_of
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from storage import rawstore
-from storage.archive import Archive
+from storage.api import Archive
 from storage.models import (
     Briefing,
     BriefingLocation,

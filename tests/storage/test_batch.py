@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import text
 
-from storage.archive import Archive
+from storage.api import Archive
 from storage.db import is_sqlite
 from storage.fetch import Fetch, make_fetch
 from storage.models import Briefing, Capture, ChangeEvent, Exchange, RawBody, Version

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import multiprocessing
 
-from storage.archive import Archive
+from storage.api import Archive
 from storage.models import Briefing, BriefingLocation, ChangeEvent, Version
 from tests.storage import workers
 from tests.storage.factories import make_briefing

@@ -6,10 +6,9 @@ import json
 
 from crawler.extract import PARSER_VERSION, parse_html
 from storage import rawstore
-from storage.archive import Archive
+from storage.api import Archive
 from storage.db import session_scope
 from storage.models import Capture, ChangeEvent, Exchange, Version
-from storage.reparse import reparse
 from tests.conftest import MFA_PAGES
 from tests.storage.helpers import count, rows
 
@@ -41,7 +40,7 @@ def test_real_page_archived_and_reparsed(archive: Archive, engine) -> None:
     (sha,) = {s for (s,) in rows(engine, Capture.body_sha256)}
     with session_scope(engine) as session:
         assert rawstore.get(session, sha) == body
-    summary = reparse(engine, "mfa-en")
+    summary = Archive(engine).reparse("mfa-en")
     assert (summary.checked, summary.changed, summary.failed) == (1, 0, 0)
     assert count(engine, Version) == 1
 

@@ -7,9 +7,8 @@ import json
 from click.testing import CliRunner
 
 from scheduler.cli import main
-from storage.archive import Archive
+from storage.api import Archive
 from storage.models import ChangeEvent, CrawlRun, Version
-from storage.reparse import reparse
 from tests.storage.factories import make_briefing
 from tests.storage.helpers import count, record, rows
 
@@ -32,9 +31,11 @@ def body_parser(edit: str | None = None):
 def test_reparse_records_parser_versions_once(archive: Archive, engine) -> None:
     record(archive, None, make_briefing(4))
     record(archive, None, make_briefing(3, held_on="2024-02-28"))
-    same = reparse(engine, parse=body_parser(), parser_version="2")
+    same = Archive(engine).reparse(parse=body_parser(), parser_version="2")
     assert (same.checked, same.changed, same.failed) == (2, 0, 0)
-    changed = reparse(engine, parse=body_parser("Better parsed answer."), parser_version="3")
+    changed = Archive(engine).reparse(
+        parse=body_parser("Better parsed answer."), parser_version="3"
+    )
     assert (changed.checked, changed.changed) == (2, 2)
     assert rows(
         engine,
@@ -48,7 +49,7 @@ def test_reparse_records_parser_versions_once(archive: Archive, engine) -> None:
         (2, "parser", "3"),
     ]
     assert rows(engine, ChangeEvent.type, ChangeEvent.cause) == [("edited", "parser")] * 2
-    again = reparse(engine, parse=body_parser("Better parsed answer."), parser_version="3")
+    again = Archive(engine).reparse(parse=body_parser("Better parsed answer."), parser_version="3")
     assert again.changed == 0
     assert count(engine, Version) == 4
     kinds = rows(engine, CrawlRun.kind, CrawlRun.status, order_by=CrawlRun.id)
@@ -66,7 +67,7 @@ def test_reparse_by_source_and_failures(archive: Archive, engine) -> None:
     def broken(body, url, source=None, content_type=None):
         raise ValueError("cannot read this")
 
-    summary = reparse(engine, "mfa-zh", parse=broken, parser_version="x")
+    summary = Archive(engine).reparse("mfa-zh", parse=broken, parser_version="x")
     assert (summary.checked, summary.failed, summary.changed) == (1, 1, 0)
     assert "cannot read this" in summary.failures[0]
     assert count(engine, Version) == 2

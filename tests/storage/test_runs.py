@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from storage.archive import Archive, RevisitPolicy
+from storage.api import Archive, RevisitPolicy
 from storage.runs import judge_run
 from storage.types import utcnow
 from tests.storage.factories import make_briefing

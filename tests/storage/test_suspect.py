@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from storage.archive import Archive
+from storage.api import Archive
 from storage.models import Briefing, Capture, ChangeEvent, Version
 from storage.types import utcnow
 from tests.storage.factories import make_briefing

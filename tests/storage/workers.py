@@ -34,7 +34,7 @@ def record_alternating(
 ) -> None:
     """Record ``rounds`` captures of each of ``briefings`` briefings, alternating contents
     so that most captures make a new version; ``batch`` > 1: that many per transaction."""
-    from storage.archive import Archive
+    from storage.api import Archive
     from storage.fetch import make_fetch
     from tests.storage.factories import html_of, make_briefing
     from tests.storage.helpers import record
@@ -88,7 +88,7 @@ def record_republications(
 ) -> None:
     """For each (held_on, url): together with the sibling, record the briefing of that date
     (same source, language, date and title in every process) as found at ``url``."""
-    from storage.archive import Archive
+    from storage.api import Archive
     from tests.storage.factories import make_briefing
     from tests.storage.helpers import record
 

@@ -3,13 +3,8 @@
 from __future__ import annotations
 
 import click
-from sqlalchemy.exc import SQLAlchemyError
 
-from scheduler.commands.common import db_option, echo_json, fail, json_option
-
-
-def register(group: click.Group) -> None:
-    group.add_command(reparse_command)
+from scheduler.cli.options import db_option, echo_json, json_option, open_archive
 
 
 @click.command("reparse")
@@ -27,19 +22,8 @@ def reparse_command(source: str | None, as_json: bool, db_url: str | None) -> No
       briefings reparse
       briefings reparse --source mfa-zh --json
     """
-    from storage.db import make_engine
-    from storage.migrate import ensure_schema
-    from storage.reparse import reparse
-
-    engine = make_engine(db_url)
-    try:
-        ensure_schema(engine)
-        summary = reparse(engine, source)
-    except SQLAlchemyError as exc:
-        fail(f"database error: {str(exc).splitlines()[0]}")
-        return
-    finally:
-        engine.dispose()
+    with open_archive(db_url) as archive:
+        summary = archive.reparse(source)
     if as_json:
         echo_json(summary.as_dict())
     else:
@@ -51,3 +35,6 @@ def reparse_command(source: str | None, as_json: bool, db_url: str | None) -> No
             click.echo(f"  {failure}", err=True)
     if summary.failed:
         raise SystemExit(1)
+
+
+COMMANDS = [reparse_command]

@@ -3,58 +3,16 @@
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import click
-from sqlalchemy import Engine
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
-from sqlalchemy.orm import Session
 
-from scheduler.commands.common import db_option, echo_json, fail, json_option
+from scheduler.cli.options import db_option, echo_json, fail, json_option, open_archive
+from storage.api import ChangeType, values
 
-TYPE_CHOICES = ("added", "removed", "edited", "moved", "briefing-removed", "restored")
-
-
-def register(group: click.Group) -> None:
-    group.add_command(history_command)
-    group.add_command(diff_command)
-    group.add_command(changes_command)
-
-
-@contextmanager
-def _read_session(db_url: str | None) -> Iterator[Session]:
-    """A read-only session; a missing SQLite file is an error, not a new empty archive."""
-    from storage.db import is_sqlite, make_engine, resolve_db_url
-
-    url = resolve_db_url(db_url)
-    if is_sqlite(url):
-        database = make_url(url).database
-        if database not in (None, "", ":memory:") and not Path(database).exists():
-            fail(f"no database at {database} (crawl first, or pass --db)")
-    engine: Engine = make_engine(url, immediate=False)
-    try:
-        with Session(engine) as session:
-            yield session
-    finally:
-        engine.dispose()
-
-
-def _run(db_url: str | None, work: Callable[[Session], Any]) -> Any:
-    """Run ``work`` in a read session, turning lookup and database errors into one line."""
-    from storage.changes import NotFound
-
-    try:
-        with _read_session(db_url) as session:
-            return work(session)
-    except NotFound as exc:
-        fail(str(exc))
-    except SQLAlchemyError as exc:
-        fail(f"database error: {str(exc).splitlines()[0]}")
+TYPE_CHOICES = values(ChangeType)
+COMMANDS: list[click.Command] = []
 
 
 def _color() -> bool:
@@ -79,9 +37,8 @@ def history_command(ref: str, as_json: bool, db_url: str | None) -> None:
       briefings history https://www.mfa.gov.cn/eng/xw/fyrbt/lxjzh/202504/t20250430_11614172.html
       briefings history 42 --json | jq '.versions[-1]'
     """
-    from storage.changes import history
-
-    result = _run(db_url, lambda session: history(session, ref))
+    with open_archive(db_url) as archive:
+        result = archive.history(ref)
     if as_json:
         echo_json(result.to_json())
         return
@@ -154,18 +111,15 @@ def diff_command(
       briefings diff 42 --from 1 --to 3 --format json
       briefings diff 42 --format html > diff.html
     """
-    from storage.changes import find_briefing, version_diff
-    from storage.render import render_diff_html, render_diff_text
+    from scheduler.render.html import render_diff_html
+    from scheduler.render.text import render_diff_text
 
-    def work(session: Session) -> tuple[Any, str, str | None]:
-        briefing = find_briefing(session, ref)
-        return version_diff(session, briefing.id, from_n, to_n), briefing.url, briefing.title
-
-    result, url, title = _run(db_url, work)
+    with open_archive(db_url) as archive:
+        result = archive.diff(ref, from_n, to_n)
     if fmt == "json":
         echo_json(result.to_json())
     elif fmt == "html":
-        click.echo(render_diff_html(result, title=title, url=url), nl=False)
+        click.echo(render_diff_html(result), nl=False)
     else:
         click.echo(render_diff_text(result, color=_color()), nl=False, color=_color())
 
@@ -215,21 +169,18 @@ def changes_command(
       briefings changes --source mfa-en --type removed --type edited
       briefings changes --format atom > changes.atom
     """
-    from storage.changes import change_ledger
-    from storage.render import render_atom, render_ledger_text
+    from scheduler.render.atom import render_atom
+    from scheduler.render.text import render_ledger_text
 
     since_at = _parse_since(since) if since else None
-    events = _run(
-        db_url,
-        lambda session: change_ledger(
-            session,
+    with open_archive(db_url) as archive:
+        events = archive.changes(
             since=since_at,
             source=source,
             types=types or None,
             include_parser=include_parser,
             limit=limit,
-        ),
-    )
+        )
     if fmt == "json":
         echo_json([e.to_json() for e in events])
     elif fmt == "atom":
@@ -247,4 +198,8 @@ def _parse_since(value: str) -> datetime:
         parsed = datetime.fromisoformat(value.strip())
     except ValueError:
         fail(f"--since: not a date: {value!r} (use YYYY-MM-DD or an ISO 8601 time)")
+        raise
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+COMMANDS.extend([history_command, diff_command, changes_command])

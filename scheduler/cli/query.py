@@ -4,61 +4,36 @@ from __future__ import annotations
 
 import io
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import date, datetime
-from pathlib import Path
-from typing import Any
+from datetime import datetime
+from typing import IO
 
 import click
 from rich.console import Console
 from rich.text import Text
-from sqlalchemy import Connection
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import SQLAlchemyError
 
-from scheduler.commands.common import db_option, echo_json, fail, json_option, print_table
-from storage import export as export_lib
-from storage.db import is_sqlite, make_engine, resolve_db_url
-from storage.query import STATS_KEYS, NotFound, list_briefings, show, stats
-from storage.search import DEFAULT_LIMIT, SearchError, SearchHit, SearchOptions, search
-
-source_option = click.option("--source", metavar="SOURCE", help="Only this source (mfa-en, ...).")
-since_option = click.option(
-    "--since", type=click.DateTime(["%Y-%m-%d"]), help="Held on or after (YYYY-MM-DD)."
+from scheduler.cli.options import (
+    day,
+    db_option,
+    echo_json,
+    json_option,
+    open_archive,
+    since_option,
+    source_option,
+    until_option,
 )
-until_option = click.option(
-    "--until", type=click.DateTime(["%Y-%m-%d"]), help="Held on or before (YYYY-MM-DD)."
+from scheduler.render.tables import print_table
+from storage.api import (
+    EXPORT_FORMATS,
+    SEARCH_LIMIT,
+    STATS_KEYS,
+    Archive,
+    BriefingStatus,
+    ExportFilter,
+    SearchHit,
+    SearchOptions,
+    ShownVersion,
+    values,
 )
-
-
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value else None
-
-
-@contextmanager
-def reading(db_url: str | None) -> Iterator[Connection]:
-    """A read-only style connection (plain BEGIN: never blocks a crawl's writes)."""
-    url = resolve_db_url(db_url)
-    if is_sqlite(url):
-        database = make_url(url).database
-        if database and database != ":memory:" and not Path(database).exists():
-            fail(f"no archive at {database}; run `briefings crawl` first or pass --db")
-    engine = make_engine(url, immediate=False)
-    try:
-        with engine.connect() as conn:
-            yield conn
-    except SQLAlchemyError as exc:
-        fail(_db_error(exc))
-    finally:
-        engine.dispose()
-
-
-def _db_error(exc: SQLAlchemyError) -> str:
-    first = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-    if "no such table" in first or "does not exist" in first:
-        return f"database is not set up for this ({first}); run `briefings db upgrade`"
-    return f"database error: {first}"
 
 
 def _console() -> Console:
@@ -84,7 +59,7 @@ def _console() -> Console:
 @click.option(
     "--limit",
     type=click.IntRange(1, 10_000),
-    default=DEFAULT_LIMIT,
+    default=SEARCH_LIMIT,
     show_default=True,
     help="At most N hits.",
 )
@@ -120,16 +95,13 @@ def search_command(
         language=language,
         asker=asker,
         answerer=answerer,
-        since=_day(since),
-        until=_day(until),
+        since=day(since),
+        until=day(until),
         include_removed=include_removed,
         limit=limit,
     )
-    with reading(db_url) as conn:
-        try:
-            hits = search(conn, query, options)
-        except SearchError as exc:
-            fail(str(exc))
+    with open_archive(db_url) as archive:
+        hits = archive.search(query, options)
     if as_json:
         echo_json([hit.to_dict() for hit in hits])
         return
@@ -187,18 +159,15 @@ def show_command(ref: str, version: int | None, as_json: bool, db_url: str | Non
       briefings show http://www.mfa.gov.cn/eng/xwfw_665399/.../t20240227_11250193.html
       briefings show 42 --version 1 --json     # the stored schema-v1 object
     """
-    with reading(db_url) as conn:
-        try:
-            shown = show(conn, ref, version)
-        except NotFound as exc:
-            fail(str(exc))
+    with open_archive(db_url) as archive:
+        shown = archive.show(ref, version)
     if as_json:
         echo_json(shown.data)
         return
     click.echo(_transcript_text(shown))
 
 
-def _transcript_text(shown: Any) -> str:
+def _transcript_text(shown: ShownVersion) -> str:
     data = shown.data
     lines = [
         data.get("title", ""),
@@ -227,9 +196,7 @@ def _transcript_text(shown: Any) -> str:
 @source_option
 @since_option
 @until_option
-@click.option(
-    "--status", type=click.Choice(["active", "suspect", "removed"]), help="Only this status."
-)
+@click.option("--status", type=click.Choice(values(BriefingStatus)), help="Only this status.")
 @click.option("--limit", type=click.IntRange(1), help="At most N briefings (newest first).")
 @json_option
 @db_option
@@ -249,24 +216,24 @@ def list_command(
       briefings list --source mfa-en --since 2024-01-01
       briefings list --status removed --json
     """
-    with reading(db_url) as conn:
-        rows = list_briefings(
-            conn, source=source, since=_day(since), until=_day(until), status=status, limit=limit
+    with open_archive(db_url) as archive:
+        rows = archive.list_briefings(
+            source=source, since=day(since), until=day(until), status=status, limit=limit
         )
     if as_json:
-        echo_json(rows)
+        echo_json([row.to_json() for row in rows])
         return
     columns = {"id": "right", "held on": "left", "source": "left", "title": "left"}
     columns |= {"versions": "right", "exchanges": "right", "status": "left"}
     cells = [
         [
-            str(row["id"]),
-            row["held_on"] or "",
-            row["source"],
-            row["title"] or "",
-            str(row["versions"]),
-            str(row["exchanges"] if row["exchanges"] is not None else ""),
-            row["status"],
+            str(row.id),
+            row.held_on.isoformat() if row.held_on else "",
+            row.source,
+            row.title or "",
+            str(row.versions),
+            str(row.exchanges if row.exchanges is not None else ""),
+            str(row.status),
         ]
         for row in rows
     ]
@@ -278,7 +245,7 @@ def list_command(
 
 @click.command("export")
 @click.option(
-    "--format", "fmt", type=click.Choice(export_lib.FORMATS), default="jsonl", show_default=True
+    "--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="jsonl", show_default=True
 )
 @click.option(
     "--out", type=click.Path(dir_okay=False, writable=True), help="File (default stdout)."
@@ -309,38 +276,27 @@ def export_command(
       briefings export --format csv --source mfa-zh --since 2024-01-01 > zh.csv
       briefings export --format parquet --all-versions --out archive.parquet
     """
-    flt = export_lib.ExportFilter(
-        source=source, since=_day(since), until=_day(until), all_versions=all_versions
-    )
-    with reading(db_url) as conn:
-        try:
-            count = _export(conn, fmt, out, flt)
-        except export_lib.ExportError as exc:
-            fail(str(exc))
+    flt = ExportFilter(source=source, since=day(since), until=day(until), all_versions=all_versions)
+    with open_archive(db_url) as archive:
+        count = _export(archive, fmt, out, flt)
     if out:
         unit = "briefings" if fmt == "jsonl" else "exchanges"
         click.echo(f"wrote {count} {unit} to {out}", err=True)
 
 
-def _export(conn: Connection, fmt: str, out: str | None, flt: export_lib.ExportFilter) -> int:
-    if fmt == "parquet":
-        export_lib.parquet_schema()  # fail early and cleanly when pyarrow is missing
-        if out:
-            return export_lib.write_parquet(conn, out, flt)
-        sys.stdout.flush()
-        return export_lib.write_parquet(conn, sys.stdout.buffer, flt)
-    writer = export_lib.write_jsonl if fmt == "jsonl" else export_lib.write_csv
+def _export(archive: Archive, fmt: str, out: str | None, flt: ExportFilter) -> int:
     if out:
-        with open(out, "w", encoding="utf-8", newline="") as handle:
-            return writer(conn, handle, flt)
+        return archive.export(fmt, out, flt)
     sys.stdout.flush()
+    if fmt == "parquet":
+        return archive.export(fmt, sys.stdout.buffer, flt)
     # UTF-8 whatever the locale; detached afterwards so stdout itself stays open.
-    stream = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+    stream: IO[str] = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
     try:
-        return writer(conn, stream, flt)
+        return archive.export(fmt, stream, flt)
     finally:
         stream.flush()
-        stream.detach()
+        stream.detach()  # type: ignore[attr-defined]
 
 
 # ---------------------------------------------------------------------------- stats
@@ -363,17 +319,15 @@ def stats_command(
       briefings stats --by asker --since 2024-01-01
       briefings stats --by month --source mfa-zh --json
     """
-    with reading(db_url) as conn:
-        rows = stats(conn, by=by, since=_day(since), source=source)
+    with open_archive(db_url) as archive:
+        rows = archive.stats(by=by, since=day(since), source=source)
     if as_json:
-        echo_json(rows)
+        echo_json([row.to_json(by) for row in rows])
         return
     figures = ("exchanges", "questions", "edited", "removed")
     columns = {by: "left"} | dict.fromkeys(figures, "right")
-    cells = [[str(row[k]) for k in (by, *figures)] for row in rows]
+    cells = [[row.key, *(str(getattr(row, k)) for k in figures)] for row in rows]
     print_table(columns, cells, flex=by, console=_console())
 
 
-def register(group: click.Group) -> None:
-    for command in (search_command, show_command, list_command, export_command, stats_command):
-        group.add_command(command)
+COMMANDS = [search_command, show_command, list_command, export_command, stats_command]

@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 from parsel import Selector
 
-from scheduler.commands.common import fail
+from crawler.sources import known_sources
+from scheduler.cli.options import fail
 
-SOURCES = ("mfa-en", "mfa-zh")
 NOT_A_TRANSCRIPT_EXIT = 2
 
 
@@ -17,7 +17,7 @@ NOT_A_TRANSCRIPT_EXIT = 2
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option(
     "--source",
-    type=click.Choice(SOURCES),
+    type=click.Choice(known_sources()),
     default=None,
     help="Source slug (default: inferred from the URL, then from the page).",
 )
@@ -69,5 +69,4 @@ def _read(file: Path) -> bytes:
     raise AssertionError("unreachable")
 
 
-def register(group: click.Group) -> None:
-    group.add_command(parse_command)
+COMMANDS = [parse_command]

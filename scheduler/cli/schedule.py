@@ -1,4 +1,4 @@
-"""``briefings schedule run|show`` (the background service) and ``briefings runs``."""
+"""``briefings schedule run|show``: the background service."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from scheduler.commands.common import db_option, echo_json, fail, json_option, print_table
+from scheduler.cli.options import db_option, echo_json, fail, json_option
 
 config_option = click.option(
     "--config",
@@ -19,11 +19,6 @@ config_option = click.option(
     metavar="FILE",
     help="TOML configuration merged over the built-in defaults (env BRIEFINGS_CONFIG).",
 )
-
-
-def register(group: click.Group) -> None:
-    group.add_command(schedule)
-    group.add_command(runs)
 
 
 @click.group()
@@ -44,6 +39,7 @@ def _load(config_path: str | None) -> Any:
         return load_config(config_path)
     except ConfigError as exc:
         fail(f"configuration: {exc}", 2)
+        raise
 
 
 @schedule.command("run")
@@ -93,14 +89,15 @@ def show_command(config_path: str | None, db_url: str | None, as_json: bool) -> 
       briefings schedule show
       briefings schedule show --config scheduler.toml --json
     """
+    from datetime import UTC
+
     from scheduler.config import build_trigger
     from scheduler.jobs import job_defs
     from scheduler.service import next_fire_times
-    from storage.db import resolve_db_url
-    from storage.types import utcnow
+    from storage.api import resolve_db_url
 
     config = _load(config_path)
-    now = utcnow()
+    now = datetime.now(UTC)
     jobs = [
         {
             "id": job.id,
@@ -167,98 +164,4 @@ def _local(iso: str, timezone: str) -> str:
     )
 
 
-@click.command()
-@click.option("--source", default=None, help="Only runs of this source (e.g. mfa-en).")
-@click.option("--failed", is_flag=True, help="Only failed runs.")
-@click.option(
-    "--limit", default=20, show_default=True, type=click.IntRange(min=1), help="How many."
-)
-@json_option
-@db_option
-def runs(source: str | None, failed: bool, limit: int, as_json: bool, db_url: str | None) -> None:
-    """The crawl run history, newest first: status, duration and what each run found.
-
-    \b
-    Examples:
-      briefings runs
-      briefings runs --source mfa-zh --failed --limit 5
-      briefings runs --json | jq '.[0].status'
-    """
-    rows = _recent_runs(db_url, source=source, failed=failed, limit=limit)
-    if as_json:
-        echo_json(rows)
-        return
-    _print_runs(rows)
-
-
-def _recent_runs(db_url: str | None, **filters: Any) -> list[dict[str, Any]]:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from scheduler.jobs import recent_runs
-    from storage.db import make_engine, resolve_db_url, session_scope
-
-    url = resolve_db_url(db_url)
-    _require_sqlite_file(url)
-    engine = make_engine(url, immediate=False)
-    try:
-        with session_scope(engine) as session:
-            return recent_runs(session, **filters)
-    except SQLAlchemyError as exc:
-        fail(
-            f"cannot read runs from {url}: {str(exc.orig if hasattr(exc, 'orig') else exc).strip()}"
-        )
-    finally:
-        engine.dispose()
-    return []
-
-
-def _require_sqlite_file(url: str) -> None:
-    """Reading must not create an empty SQLite file where the archive was expected."""
-    from pathlib import Path
-
-    from sqlalchemy.engine import make_url
-
-    parsed = make_url(url)
-    on_disk = parsed.get_backend_name() == "sqlite" and parsed.database not in (
-        None,
-        "",
-        ":memory:",
-    )
-    if on_disk and not Path(parsed.database).exists():
-        fail(f"no archive at {parsed.database} (crawl first, or pass --db)")
-
-
-def _print_runs(rows: list[dict[str, Any]]) -> None:
-    from rich.console import Console
-
-    console = Console(highlight=False)
-    if not rows:
-        console.print("no runs")
-        return
-    columns = {"id": "right", "source": "left", "kind": "left", "started": "left"}
-    columns |= {"took": "right", "status": "left", "reason": "left", "req": "right"}
-    columns |= {"new": "right", "rev": "right", "same": "right", "err": "right"}
-    cells = [
-        [
-            str(row["id"]),
-            row["source"],
-            row["kind"],
-            (row["started_at"] or "")[5:16].replace("T", " "),
-            _took(row["duration_seconds"]),
-            row["status"],
-            row["finish_reason"] or "",
-            *(str(row[k]) for k in ("requests", "new", "revised", "unchanged", "errors")),
-        ]
-        for row in rows
-    ]
-    styles = ["red" if row["status"] == "failed" else None for row in rows]
-    print_table(columns, cells, title="crawl runs (UTC)", styles=styles, console=console)
-    for row in rows:  # the judged reason of each failure, in full, under the table
-        if row["status"] == "failed" and row["error"]:
-            console.print(f"run {row['id']} failed: {row['error']}", style="red", highlight=False)
-
-
-def _took(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    return f"{seconds:.0f}s" if seconds < 100 else f"{seconds / 60:.0f}m"
+COMMANDS = [schedule]

@@ -10,17 +10,15 @@ from typing import Any
 
 import click
 
-from scheduler.commands.common import db_option, echo_json, fail, json_option, print_table
-from storage.runs import summarize_stats
+from crawler.sources import RevisitMode, source_of_url
+from scheduler.cli.options import db_option, echo_json, fail, json_option
+from scheduler.render.tables import print_table
+from storage.api import summarize_stats, values
 
 EXIT_FAILED = 1
 EXIT_BUSY = 3
 FIGURES = ("requests", "new", "revised", "unchanged", "not_modified", "errors")
 HEADERS = ("requests", "new", "revised", "unchanged", "304", "errors")
-
-
-def register(group: click.Group) -> None:
-    group.add_command(crawl_command)
 
 
 @click.command("crawl")
@@ -37,7 +35,7 @@ def register(group: click.Group) -> None:
 @click.option("--max-pages", type=click.IntRange(min=1), metavar="N", help="At most N list pages.")
 @click.option(
     "--revisit",
-    type=click.Choice(["due", "all"]),
+    type=click.Choice(values(RevisitMode)),
     help="Re-fetch archived briefings (conditional GET) instead of looking for new ones.",
 )
 @click.option("--wait", is_flag=True, help="When the source is being crawled, wait for it.")
@@ -84,7 +82,6 @@ def crawl_command(
       briefings crawl mfa-en --start-url http://127.0.0.1:8000/eng/xw/fyrbt/lxjzh/ \\
           -s DOWNLOAD_DELAY=0 --json
     """
-    from crawler.extract.sitemap import source_of_url
     from scheduler.crawl_runner import CrawlError, check_options, run_crawl
 
     scrapy_settings = _parse_settings(settings)
@@ -259,3 +256,6 @@ def _exit_code(results: list[Any]) -> int:
     if "busy" in statuses:
         return EXIT_BUSY
     return 0
+
+
+COMMANDS = [crawl_command]

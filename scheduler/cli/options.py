@@ -1,0 +1,92 @@
+"""Options and helpers shared by the commands: the one way a command opens the archive,
+the one way it fails, and the one way it prints JSON."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from typing import IO, Any
+
+import click
+
+from storage.api import Archive, ArchiveError
+
+db_option = click.option(
+    "--db",
+    "db_url",
+    envvar="BRIEFINGS_DB_URL",
+    default=None,
+    metavar="URL",
+    help="Database URL (default: sqlite:///briefings.db; env BRIEFINGS_DB_URL).",
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")
+source_option = click.option("--source", metavar="SOURCE", help="Only this source (mfa-en, ...).")
+since_option = click.option(
+    "--since", type=click.DateTime(["%Y-%m-%d"]), help="Held on or after (YYYY-MM-DD)."
+)
+until_option = click.option(
+    "--until", type=click.DateTime(["%Y-%m-%d"]), help="Held on or before (YYYY-MM-DD)."
+)
+
+
+class CommandError(click.ClickException):
+    """One line on stderr, ``error: ...``, and the exit code; never a traceback."""
+
+    def __init__(self, message: str, exit_code: int = 1) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True, file=file)
+
+
+def fail(message: str, code: int = 1) -> None:
+    """Stop the command with one line on stderr and a non-zero exit."""
+    raise CommandError(message, code)
+
+
+@contextmanager
+def archive_errors() -> Iterator[None]:
+    """Library errors become one-line command errors with the library's exit code."""
+    try:
+        yield
+    except ArchiveError as exc:
+        raise CommandError(str(exc), exc.exit_code) from exc
+
+
+@contextmanager
+def open_archive(
+    db_url: str | None,
+    *,
+    must_exist: bool = True,
+    read_only: bool = False,
+    migrate: bool = True,
+) -> Iterator[Archive]:
+    """The archive a command works on, with every library error as a command error.
+
+    Read commands pass ``must_exist=True`` (the default): a missing SQLite file is an
+    error, never a new empty archive.
+    """
+    with archive_errors():
+        archive = Archive.open(db_url, must_exist=must_exist, read_only=read_only, migrate=migrate)
+        try:
+            yield archive
+        finally:
+            archive.close()
+
+
+def day(value: datetime | None) -> date | None:
+    """A ``click.DateTime`` option value as a date."""
+    return value.date() if value else None
+
+
+def echo_json(data: Any) -> None:
+    """JSON on stdout, UTF-8, never ASCII-escaped."""
+    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def stdout_is_terminal() -> bool:
+    return sys.stdout.isatty()

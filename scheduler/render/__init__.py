@@ -1,0 +1,11 @@
+"""Renderers: one module per output, shared by the CLI, the notifier and the web app.
+
+- ``text``: change events, diffs and headlines as terminal text (optionally coloured);
+- ``html``: the self-contained side-by-side diff page of ``briefings diff --format html``;
+- ``atom``: the Atom feed of change events;
+- ``tables``: compact tables for people (``crawl``, ``runs``, ``list``, ``stats``).
+
+They render the archive API's types (``storage.api.ChangeEvent``, ``Comparison`` …), never
+rows. Every scraped string is hostile: HTML and Atom escape it, text neutralizes terminal
+control characters, tables never read it as markup.
+"""

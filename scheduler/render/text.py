@@ -1,0 +1,185 @@
+"""Change events and diffs as text: headlines, word diffs, the ledger (optionally coloured).
+
+Used by ``briefings diff`` / ``changes``, the notifier's e-mails and the Atom feed's entry
+titles, so an event reads the same everywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import click
+
+from storage.api import ChangeEvent, ChangeType, Comparison, ExchangeRef, VersionCause
+
+Op = list[str]
+
+# Unchanged text kept around each change in text output; the rest is elided.
+TEXT_CONTEXT = 160
+BRIEFING_EVENT_LABELS = {
+    ChangeType.BRIEFING_REMOVED: "Briefing removed",
+    ChangeType.RESTORED: "Briefing restored",
+    ChangeType.BRIEFING_MOVED: "Briefing moved",
+}
+
+
+# --- one-line descriptions ------------------------------------------------------------
+
+
+def who(asker: str | None, answerer: str | None) -> str:
+    if asker and answerer:
+        return f"{asker} → {answerer}"
+    return asker or answerer or "unattributed"
+
+
+def positions(kind: str, before: int | None, after: int | None) -> str:
+    if after is None:
+        return f"#{before}"
+    if before is None or before == after:
+        return f"#{after}"
+    return f"#{after} (was #{before})" if kind != ChangeType.MOVED else f"#{before} → #{after}"
+
+
+def change_headline(event: ChangeEvent) -> str:
+    """``edited #5 (was #4) Reuters → Mao Ning [answer]`` (within one briefing)."""
+    exchange = event.exchange
+    if exchange is None:
+        return BRIEFING_EVENT_LABELS.get(event.type, str(event.type))
+    where = positions(event.type, exchange.index_before, exchange.index_after)
+    fields = f" [{', '.join(exchange.fields)}]" if exchange.fields else ""
+    return f"{event.type} {where} {who(exchange.asker, exchange.answerer)}{fields}"
+
+
+def event_headline(event: ChangeEvent) -> str:
+    """One sentence naming what happened, to which exchange, in which briefing."""
+    briefing = event.briefing.title or event.briefing.url
+    held = f" ({event.briefing.held_on.isoformat()})" if event.briefing.held_on else ""
+    exchange = event.exchange
+    if exchange is None:
+        label = BRIEFING_EVENT_LABELS.get(event.type, str(event.type))
+        return f"{label}: {briefing}{held}"
+    where = positions(event.type, exchange.index_before, exchange.index_after)
+    fields = f" [{', '.join(exchange.fields)}]" if exchange.fields else ""
+    return (
+        f"Exchange {event.type} {where} {who(exchange.asker, exchange.answerer)}{fields}"
+        f" in {briefing}{held}"
+    )
+
+
+def event_line(event: ChangeEvent) -> str:
+    """``edited: mfa-en 2026-11-27: Reuters -> Mao Ning (question, answer)`` (notifications)."""
+    ref = event.briefing
+    where = f"{ref.source} {ref.held_on.isoformat() if ref.held_on else ref.title or ''}"
+    exchange = event.exchange
+    speakers = (exchange.asker, exchange.answerer) if exchange else ()
+    people = " -> ".join(x for x in speakers if x)
+    fields = list(exchange.fields) if exchange else []
+    parts = [f"{event.type}: {where.strip()}"]
+    if people:
+        parts.append(f": {people}")
+    if fields:
+        parts.append(f"({', '.join(fields)})")
+    return " ".join(parts).replace(" : ", ": ")
+
+
+# --- word diffs -------------------------------------------------------------------------
+
+
+def render_ops_text(ops: list[Op], *, color: bool, context: int | None = TEXT_CONTEXT) -> str:
+    """A word diff as text: red/green when coloured, ``[-x-]``/``{+x+}`` markers when not.
+
+    Long unchanged stretches are cut to ``context`` characters next to each change.
+    """
+    out = []
+    for k, (tag, text) in enumerate(ops):
+        if tag == "=":
+            out.append(_elide(text, context, first=k == 0, last=k == len(ops) - 1))
+        elif color:
+            fg = "red" if tag == "-" else "green"
+            out.append(click.style(text, fg=fg, strikethrough=tag == "-", bold=tag == "+"))
+        else:
+            out.append(f"[-{text}-]" if tag == "-" else f"{{+{text}+}}")
+    return "".join(out)
+
+
+def _elide(text: str, context: int | None, *, first: bool, last: bool) -> str:
+    if context is None or len(text) <= 2 * context + 5:
+        return text
+    head = "" if first else text[:context]
+    tail = "" if last else text[-context:]
+    if first and last:
+        return text
+    return (
+        f"{head} … {tail}".strip(" ") if head and tail else (f"{head} …" if head else f"… {tail}")
+    )
+
+
+def render_labels_text(values: dict[str, list[Any]], *, color: bool) -> list[str]:
+    """``asker: [-AFP-]{+Reuters+}`` lines for changed labels and flags."""
+    lines = []
+    for name, (old, new) in values.items():
+        ops = [["-", _label(old)], ["+", _label(new)]]
+        lines.append(f"{name}: {render_ops_text(ops, color=color, context=None)}")
+    return lines
+
+
+def _label(value: object) -> str:
+    if value is None:
+        return "(none)"
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _ops(exchange: ExchangeRef) -> list[Op]:
+    if exchange.word_diff:
+        return [list(op) for op in exchange.word_diff]
+    from storage.api import word_diff
+
+    return word_diff(exchange.before, exchange.after)
+
+
+def _event_body(event: ChangeEvent, *, color: bool, always_text: bool) -> list[str]:
+    exchange = event.exchange
+    if exchange is None:
+        return []
+    body = render_labels_text(exchange.values, color=color)
+    ops = _ops(exchange)
+    text_changed = any(tag != "=" for tag, _ in ops)
+    if event.type != ChangeType.MOVED and (text_changed or (always_text and not body)):
+        body.append(render_ops_text(ops, color=color))
+    return body
+
+
+# --- whole outputs ----------------------------------------------------------------------
+
+
+def render_diff_text(comparison: Comparison, *, color: bool = False) -> str:
+    """Each changed exchange: a headline, then its word diff (moves show no text)."""
+    head = f"version {comparison.from_version} → {comparison.to_version}: {comparison.summary()}"
+    blocks = [click.style(head, bold=True) if color else head]
+    for event in comparison.changes:
+        headline = change_headline(event)
+        blocks.append(click.style(headline, fg="yellow") if color else headline)
+        body = _event_body(event, color=color, always_text=True)
+        if body:
+            blocks.append(_indent("\n".join(body)))
+    return "\n\n".join(blocks) + "\n"
+
+
+def render_ledger_text(events: Iterable[ChangeEvent], *, color: bool = False) -> str:
+    lines = []
+    for event in events:
+        stamp = event.detected_at.strftime("%Y-%m-%d %H:%M") if event.detected_at else ""
+        cause = " (parser)" if event.cause == VersionCause.PARSER else ""
+        head = f"{stamp}  #{event.id}  {event_headline(event)}{cause}"
+        lines.append(click.style(head, bold=True) if color else head)
+        lines.append(f"  briefing {event.briefing.id}: {event.briefing.url}")
+        body = _event_body(event, color=color, always_text=False)
+        if body:
+            lines.append(_indent("\n".join(body)))
+        lines.append("")
+    return "\n".join(lines)
+
+
+def _indent(text: str, prefix: str = "    ") -> str:
+    return "\n".join(prefix + line for line in text.split("\n"))

@@ -1,0 +1,556 @@
+"""The archive API: the one door through which every caller reads and writes the archive.
+
+    from storage.api import Archive
+
+    with Archive.open("sqlite:///briefings.db") as archive:      # must exist by default
+        for event in archive.changes(since=...):
+            ...
+        hits = archive.search("South China Sea", SearchOptions(language="en"))
+
+The CLI, the scheduler, the notifier, the crawl pipeline and its extension use nothing else
+of ``storage`` (``tests/test_contracts.py`` checks it). A new feature is a new caller of this
+class, not a new path into the tables.
+
+- **Opening** (``Archive.open``): one rule for every caller. A missing SQLite file is an
+  error unless ``must_exist=False`` (a crawl creates it); the schema is migrated when it is
+  behind; every failure is an ``ArchiveError`` with a one-line message.
+- **Writes**: ``record_fetch`` / ``record_fetches`` (the capture rules, ``storage.capture``),
+  ``reparse``.
+- **Runs**: ``start_run``, ``finish_run``, ``mark_stale_runs``, ``run``, ``runs``,
+  ``failure_streak``, ``last_success``, ``previous_discovery_finished``, leases.
+- **Reads**: ``show``, ``list_briefings``, ``history``, ``diff``, ``changes``,
+  ``run_events``, ``search``, ``export``, ``stats``; crawl lookups ``known_urls``,
+  ``revisit_candidates``.
+
+Transactions are short and come from one session source. Reads on SQLite begin with a plain
+``BEGIN`` (they never take the write lock a crawl needs); writes with ``BEGIN IMMEDIATE``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any, TypeVar
+
+from sqlalchemy import Engine, select
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from storage import changes as changes_lib
+from storage import export as export_lib
+from storage import lease as lease_lib
+from storage import query as query_lib
+from storage import revisit as revisit_lib
+from storage import runs as runs_lib
+from storage import search as search_lib
+from storage.capture import CaptureResult
+from storage.changes import BriefingHistory, VersionSummary
+from storage.db import (
+    READ_OPTION,
+    absolute_db_url,
+    make_engine,
+    resolve_db_url,
+    safe_url,
+    sqlite_path,
+)
+from storage.enums import (
+    BriefingStatus,
+    CaptureOutcome,
+    ChangeType,
+    RunKind,
+    RunStatus,
+    VersionCause,
+    values,
+)
+from storage.errors import (
+    ArchiveError,
+    ArchiveMissing,
+    ArchiveReadOnly,
+    ArchiveUnavailable,
+    BadQuery,
+    NotFound,
+    first_line,
+)
+from storage.events import BriefingRef, ChangeEvent, Comparison, ExchangeRef
+from storage.export import FORMATS as EXPORT_FORMATS
+from storage.export import ExportFilter
+from storage.fetch import Fetch, make_fetch
+from storage.models import Briefing, BriefingLocation
+from storage.query import STATS_KEYS, BriefingRow, ShownVersion, StatsRow
+from storage.reparse import ReparseSummary
+from storage.revisit import (
+    POLICY_DURATIONS,
+    RevisitPolicy,
+    RevisitTarget,
+    policy_from_json,
+    policy_to_json,
+)
+from storage.runs import RunRecord, json_safe, judge_run, pid_alive, summarize_stats
+from storage.search import DEFAULT_LIMIT as SEARCH_LIMIT
+from storage.search import SearchHit, SearchOptions
+from storage.types import utcnow
+from storage.worddiff import word_diff
+from storage.writer import DEFAULT_CONFIRM_AFTER, Writer
+
+__all__ = [
+    "EXPORT_FORMATS",
+    "POLICY_DURATIONS",
+    "SEARCH_LIMIT",
+    "STATS_KEYS",
+    "Archive",
+    "ArchiveError",
+    "ArchiveMissing",
+    "ArchiveReadOnly",
+    "ArchiveUnavailable",
+    "BadQuery",
+    "BriefingHistory",
+    "BriefingRef",
+    "BriefingRow",
+    "BriefingStatus",
+    "CaptureOutcome",
+    "CaptureResult",
+    "ChangeEvent",
+    "ChangeType",
+    "Comparison",
+    "ExchangeRef",
+    "ExportFilter",
+    "Fetch",
+    "NotFound",
+    "ReparseSummary",
+    "RevisitPolicy",
+    "RevisitTarget",
+    "RunKind",
+    "RunRecord",
+    "RunStatus",
+    "SearchHit",
+    "SearchOptions",
+    "ShownVersion",
+    "StatsRow",
+    "VersionCause",
+    "VersionSummary",
+    "absolute_db_url",
+    "json_safe",
+    "judge_run",
+    "make_fetch",
+    "pid_alive",
+    "policy_from_json",
+    "policy_to_json",
+    "resolve_db_url",
+    "summarize_stats",
+    "values",
+    "word_diff",
+]
+
+T = TypeVar("T")
+
+
+class Archive:
+    """The archive at one database URL. Build it with ``Archive.open``; ``Archive(engine)``
+    wraps an engine the caller owns (tests, benchmarks)."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        confirm_after: timedelta | float = DEFAULT_CONFIRM_AFTER,
+        read_only: bool = False,
+        owns_engine: bool = False,
+    ) -> None:
+        if not isinstance(confirm_after, timedelta):
+            confirm_after = timedelta(seconds=confirm_after)
+        self.engine = engine
+        self.read_only = read_only
+        self.confirm_after = confirm_after
+        self._owns_engine = owns_engine
+        self._sessions = sessionmaker(engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            engine.execution_options(**{READ_OPTION: True}), expire_on_commit=False
+        )
+        self._writer = Writer(self._sessions, confirm_after=confirm_after)
+
+    # -- opening ------------------------------------------------------------------------------
+
+    @classmethod
+    def open(
+        cls,
+        url: str | None = None,
+        *,
+        must_exist: bool = True,
+        read_only: bool = False,
+        migrate: bool = True,
+        confirm_after: timedelta | float = DEFAULT_CONFIRM_AFTER,
+    ) -> Archive:
+        """The archive at ``url`` (``--db``, else ``BRIEFINGS_DB_URL``, else
+        ``sqlite:///briefings.db``). ``must_exist``: a missing SQLite file is an error, not a
+        new empty archive. ``migrate``: bring a schema that is behind up to date."""
+        resolved = resolve_db_url(url)
+        path = sqlite_path(resolved)
+        if must_exist and path is not None and not path.exists():
+            raise ArchiveMissing(missing_message(path))
+        try:
+            engine = make_engine(resolved, immediate=not read_only)
+        except SQLAlchemyError as exc:
+            raise ArchiveUnavailable(
+                f"cannot open {safe_url(resolved)}: {first_line(exc)}"
+            ) from exc
+        archive = cls(engine, confirm_after=confirm_after, read_only=read_only, owns_engine=True)
+        try:
+            archive._prepare_schema(migrate=migrate)
+        except BaseException:
+            archive.close()
+            raise
+        return archive
+
+    def _prepare_schema(self, *, migrate: bool) -> None:
+        """Migrate a schema that is behind; read-only, say so instead. ``migrate=False``
+        leaves the schema as it is (``briefings db`` looks at it)."""
+        from storage.migrate import ensure_schema, is_current
+
+        try:
+            if self.read_only and not is_current(self.engine):
+                raise ArchiveUnavailable(
+                    f"the archive at {self.url} needs a schema upgrade, and it is read-only: "
+                    "run `briefings db upgrade` where it can be written"
+                )
+            if migrate and not self.read_only:
+                ensure_schema(self.engine)
+        except SQLAlchemyError as exc:
+            raise ArchiveUnavailable(f"cannot use {self.url}: {first_line(exc)}") from exc
+
+    # -- the schema (``briefings db``) ----------------------------------------------------------
+
+    def upgrade(self, revision: str = "head") -> tuple[str | None, str | None]:
+        """Apply the migrations up to ``revision``; ``(before, after)`` revisions."""
+        from storage import migrate
+
+        self._check_writable()
+        try:
+            before = migrate.current_revision(self.engine)
+            return before, migrate.upgrade(self.engine, revision)
+        except SQLAlchemyError as exc:
+            raise ArchiveUnavailable(f"cannot upgrade {self.url}: {first_line(exc)}") from exc
+        except Exception as exc:  # alembic's own errors (an unknown revision …)
+            raise ArchiveError(f"{type(exc).__name__}: {first_line(exc)}") from exc
+
+    def schema_problems(self) -> list[str]:
+        """How the live schema differs from the migrations, one line each ([]: up to date)."""
+        from storage import migrate
+
+        try:
+            return migrate.check(self.engine)
+        except SQLAlchemyError as exc:
+            raise ArchiveUnavailable(f"cannot read {self.url}: {first_line(exc)}") from exc
+
+    def schema_revision(self) -> str | None:
+        from storage import migrate
+
+        try:
+            return migrate.current_revision(self.engine)
+        except SQLAlchemyError as exc:
+            raise ArchiveUnavailable(f"cannot read {self.url}: {first_line(exc)}") from exc
+
+    @staticmethod
+    def head_revision() -> str | None:
+        from storage import migrate
+
+        return migrate.head_revision()
+
+    @property
+    def url(self) -> str:
+        """The database URL without its password (for messages)."""
+        return safe_url(self.engine.url.render_as_string(hide_password=False))
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        if self._owns_engine:
+            self.engine.dispose()
+
+    def __enter__(self) -> Archive:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- transactions -------------------------------------------------------------------------
+
+    @contextmanager
+    def _reading(self) -> Iterator[Session]:
+        """A read transaction (deferred on SQLite: never waits for or blocks a writer)."""
+        try:
+            with self._read_sessions() as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise ArchiveUnavailable(f"database error: {first_line(exc)}") from exc
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A write transaction, for the storage modules behind this class (reparse) and
+        for tests; callers outside ``storage`` use the methods."""
+        self._check_writable()
+        with self._writer.transaction() as session:
+            yield session
+
+    def _read(self, work: Callable[[Session], T]) -> T:
+        with self._reading() as session:
+            return work(session)
+
+    def _write(self, work: Callable[[Session], T]) -> T:
+        self._check_writable()
+        return self._writer.retrying(work)
+
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise ArchiveReadOnly(f"the archive at {self.url} is open read-only")
+
+    # -- writes -------------------------------------------------------------------------------
+
+    def record_fetch(self, fetch: Fetch) -> CaptureResult:
+        """Record one fetch, and what it means for the archive, in one transaction."""
+        self._check_writable()
+        return self._writer.record_fetch(fetch)
+
+    def record_fetches(self, fetches: Sequence[Fetch]) -> list[CaptureResult | Exception]:
+        """Several fetches in one transaction; see ``storage.writer.Writer.record_fetches``."""
+        self._check_writable()
+        return self._writer.record_fetches(fetches)
+
+    def record_capture(self, run_id: int | None, **fetch: Any) -> CaptureResult:
+        """``record_fetch`` from ``make_fetch``'s keywords (url, status_code, body, briefing …)."""
+        return self.record_fetch(make_fetch(run_id, **fetch))
+
+    def reparse(
+        self,
+        source: str | None = None,
+        *,
+        parse: Callable[..., Any] | None = None,
+        parser_version: str | None = None,
+    ) -> ReparseSummary:
+        """Re-run the current parser over the stored pages (``storage.reparse``)."""
+        from storage.reparse import reparse
+
+        self._check_writable()
+        return reparse(self, source, parse=parse, parser_version=parser_version)
+
+    # -- runs ---------------------------------------------------------------------------------
+
+    def start_run(
+        self, source: str, kind: str = RunKind.DISCOVERY, *, pid: int | None = None
+    ) -> int:
+        return self._write(lambda s: runs_lib.start_run(s, source, kind, pid=pid))
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        stats: dict[str, Any],
+        finish_reason: str | None,
+        only_if_running: bool = False,
+    ) -> RunRecord:
+        """Store the stats and judge the run from them (``storage.runs.judge_run``)."""
+        return self._write(
+            lambda s: runs_lib.finish_run(
+                s, run_id, stats=stats, finish_reason=finish_reason, only_if_running=only_if_running
+            )
+        )
+
+    def mark_stale_runs(self) -> list[int]:
+        """This host's "running" runs whose process is gone, marked failed ("killed")."""
+        return self._write(runs_lib.mark_stale_runs)
+
+    def run(self, run_id: int) -> RunRecord:
+        return self._read(lambda s: runs_lib.get_run(s, run_id))
+
+    def run_of_pid(self, source: str, pid: int) -> int | None:
+        return self._read(lambda s: runs_lib.run_of_pid(s, source, pid))
+
+    def runs(
+        self, *, source: str | None = None, failed: bool = False, limit: int = 20
+    ) -> list[RunRecord]:
+        return self._read(
+            lambda s: runs_lib.recent_runs(s, source=source, failed=failed, limit=limit)
+        )
+
+    def failure_streak(self, source: str) -> int:
+        return self._read(lambda s: runs_lib.failure_streak(s, source))
+
+    def last_success(self, source: str, kind: str) -> datetime | None:
+        return self._read(lambda s: runs_lib.last_success(s, source, kind))
+
+    def previous_discovery_finished(self, source: str, *, run_id: int | None = None) -> bool:
+        return self._read(lambda s: runs_lib.previous_discovery_finished(s, source, run_id))
+
+    # -- leases (one crawl per source at a time, across processes) ----------------------------
+
+    def take_lease(self, source: str, holder: str, ttl: float, run_id: int | None = None) -> bool:
+        self._check_writable()
+        return lease_lib.acquire(self.engine, source, holder, ttl, run_id)
+
+    def renew_lease(self, source: str, holder: str, ttl: float) -> bool:
+        return lease_lib.renew(self.engine, source, holder, ttl)
+
+    def release_lease(self, source: str, holder: str) -> bool:
+        return lease_lib.release(self.engine, source, holder)
+
+    def lease_holder(self, source: str) -> str | None:
+        """Who holds the live lease of ``source`` (``host:pid:random``), or None."""
+        held = lease_lib.current(self.engine, source)
+        return held.holder if held is not None else None
+
+    # -- lookups for crawls -------------------------------------------------------------------
+
+    def known_urls(self, source: str) -> set[str]:
+        """Canonical URLs of every location of the source's archived briefings."""
+        return self._read(
+            lambda s: set(
+                s.scalars(
+                    select(BriefingLocation.url)
+                    .join(Briefing, Briefing.id == BriefingLocation.briefing_id)
+                    .where(Briefing.source == source)
+                )
+            )
+        )
+
+    def is_archived(self, url: str) -> bool:
+        """Whether ``url`` (any spelling of it) is a location of an archived briefing."""
+        from crawler.urls import canonical_url
+
+        return self._read(
+            lambda s: (
+                s.scalar(
+                    select(BriefingLocation.id).where(BriefingLocation.url == canonical_url(url))
+                )
+                is not None
+            )
+        )
+
+    def revisit_candidates(
+        self,
+        source: str,
+        mode: str = "due",
+        *,
+        now: datetime | None = None,
+        policy: RevisitPolicy | None = None,
+    ) -> list[RevisitTarget]:
+        """Briefings to fetch again, oldest check first, with the validators for a
+        conditional GET (``storage.revisit.revisit_candidates``)."""
+        from storage.fetch import as_utc
+
+        return self._read(
+            lambda s: revisit_lib.revisit_candidates(
+                s,
+                source,
+                mode=mode,  # type: ignore[arg-type]
+                now=as_utc(now) if now else utcnow(),
+                policy=policy or RevisitPolicy(),
+                confirm_after=self.confirm_after,
+            )
+        )
+
+    def has_briefing_since(self, source: str, day: date, since: datetime) -> bool:
+        """A briefing of ``source`` held on ``day``, or first seen since ``since``."""
+        from sqlalchemy import or_
+
+        def work(s: Session) -> bool:
+            found = s.scalar(
+                select(Briefing.id)
+                .where(Briefing.source == source)
+                .where(or_(Briefing.held_on == day, Briefing.first_seen >= since))
+                .limit(1)
+            )
+            return found is not None
+
+        return self._read(work)
+
+    # -- reads --------------------------------------------------------------------------------
+
+    def show(self, ref: str | int, version: int | None = None) -> ShownVersion:
+        """A briefing's transcript as stored at ``version`` (default: the latest)."""
+        return self._read(lambda s: query_lib.show(s, str(ref), version))
+
+    def list_briefings(
+        self,
+        *,
+        source: str | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        status: str | None = None,
+        limit: int | None = None,
+    ) -> list[BriefingRow]:
+        return self._read(
+            lambda s: query_lib.list_briefings(
+                s, source=source, since=since, until=until, status=status, limit=limit
+            )
+        )
+
+    def history(self, ref: str | int) -> BriefingHistory:
+        return self._read(lambda s: changes_lib.history(s, ref))
+
+    def diff(
+        self, ref: str | int, from_n: int | None = None, to_n: int | None = None
+    ) -> Comparison:
+        """The changes between two versions (default: the latest and the one before)."""
+        return self._read(lambda s: changes_lib.version_diff(s, ref, from_n, to_n))
+
+    def changes(
+        self,
+        *,
+        since: datetime | None = None,
+        source: str | None = None,
+        types: Sequence[str] | None = None,
+        include_parser: bool = False,
+        limit: int | None = None,
+    ) -> list[ChangeEvent]:
+        """The ledger, newest first (parser-caused events only with ``include_parser``)."""
+        return self._read(
+            lambda s: changes_lib.change_ledger(
+                s,
+                since=since,
+                source=source,
+                types=list(types) if types else None,
+                include_parser=include_parser,
+                limit=limit,
+            )
+        )
+
+    def run_events(self, run_id: int | None, source: str, started: datetime) -> list[ChangeEvent]:
+        """The change events a run recorded, oldest first (``storage.changes.run_events``)."""
+        return self._read(lambda s: changes_lib.run_events(s, run_id, source, started))
+
+    def search(self, query: str, options: SearchOptions | None = None) -> list[SearchHit]:
+        return self._read(lambda s: search_lib.search(s.connection(), query, options))
+
+    def stats(
+        self, *, by: str = "asker", since: date | None = None, source: str | None = None
+    ) -> list[StatsRow]:
+        return self._read(lambda s: query_lib.stats(s, by=by, since=since, source=source))
+
+    def export(self, fmt: str, out: str | Path | IO[Any], flt: ExportFilter | None = None) -> int:
+        """Write the archive to ``out`` (a path, or a text stream for jsonl/csv and a binary
+        one for parquet), streamed; returns how many records were written."""
+        flt = flt or ExportFilter()
+        if fmt not in EXPORT_FORMATS:
+            raise BadQuery(f"unknown export format {fmt!r} (known: {', '.join(EXPORT_FORMATS)})")
+        if fmt == "parquet":
+            export_lib.parquet_schema()  # fails early and cleanly when pyarrow is missing
+        return self._read(lambda s: _export(s, fmt, out, flt))
+
+
+def _export(session: Session, fmt: str, out: str | Path | IO[Any], flt: ExportFilter) -> int:
+    conn = session.connection()
+    if fmt == "parquet":
+        target = str(out) if isinstance(out, str | Path) else out
+        return export_lib.write_parquet(conn, target, flt)
+    writer = export_lib.write_jsonl if fmt == "jsonl" else export_lib.write_csv
+    if isinstance(out, str | Path):
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            return writer(conn, handle, flt)
+    return writer(conn, out, flt)
+
+
+def missing_message(path: Path) -> str:
+    return f"no archive at {path}; run `briefings crawl` first or pass --db URL"

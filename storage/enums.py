@@ -1,0 +1,82 @@
+"""Every status and type string of the archive, as enums.
+
+The models store these values in plain string columns (portable, and easy to read in
+Datasette); ``StrEnum`` members *are* those strings, so a member compares equal to the
+stored text and serializes to it. The CLI's choices, the filters and the rules all take
+their values from here, so a new change type is added in one place.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class RunKind(StrEnum):
+    DISCOVERY = "discovery"  # new briefings from the list pages, incremental
+    FULL = "full"  # every list page
+    REVISIT = "revisit"  # archived briefings again, with conditional GET
+    REPARSE = "reparse"  # stored pages through the current parser
+
+
+class RunStatus(StrEnum):
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+
+class CaptureOutcome(StrEnum):
+    NEW = "new"  # first version of a briefing
+    UNCHANGED = "unchanged"  # same normalized content as the latest version
+    REVISED = "revised"  # a new version
+    NOT_MODIFIED = "not_modified"  # HTTP 304 to a conditional GET
+    NOT_TRANSCRIPT = "not_transcript"  # parsed, but the page holds no transcript
+    SUSPECT = "suspect"  # a known briefing came back damaged or gone; to be confirmed
+    ERROR = "error"  # download failed or parsing raised
+
+
+# Outcomes that show a URL still served the transcript.
+SERVED_OUTCOMES = frozenset(
+    {
+        CaptureOutcome.NEW,
+        CaptureOutcome.UNCHANGED,
+        CaptureOutcome.REVISED,
+        CaptureOutcome.NOT_MODIFIED,
+    }
+)
+# Outcomes of a capture that stored a page the archive read as the transcript.
+PAGE_OUTCOMES = frozenset({CaptureOutcome.NEW, CaptureOutcome.UNCHANGED, CaptureOutcome.REVISED})
+
+
+class BriefingStatus(StrEnum):
+    ACTIVE = "active"
+    SUSPECT = "suspect"
+    REMOVED = "removed"
+
+
+class VersionCause(StrEnum):
+    PAGE = "page"  # the ministry's page changed
+    PARSER = "parser"  # a newer parser reads the same page differently
+
+
+class ChangeType(StrEnum):
+    ADDED = "added"
+    REMOVED = "removed"
+    EDITED = "edited"
+    MOVED = "moved"
+    BRIEFING_REMOVED = "briefing-removed"
+    RESTORED = "restored"
+    BRIEFING_MOVED = "briefing-moved"
+
+    @property
+    def is_exchange_change(self) -> bool:
+        return self in EXCHANGE_CHANGE_TYPES
+
+
+EXCHANGE_CHANGE_TYPES = frozenset(
+    {ChangeType.ADDED, ChangeType.REMOVED, ChangeType.EDITED, ChangeType.MOVED}
+)
+
+
+def values(enum: type[StrEnum]) -> tuple[str, ...]:
+    """The enum's values, in definition order (for CLI choices and documentation)."""
+    return tuple(member.value for member in enum)
