@@ -23,9 +23,10 @@ from sqlalchemy.orm import Session, defer
 from crawler.schema import content_hash
 from crawler.urls import canonical_url
 from storage import identity, rawstore
+from storage.enums import BriefingStatus
 from storage.fetch import Derived, Fetch
-from storage.models import Briefing, BriefingLocation, Capture, Version
-from storage.versions import INSERT_EVENTS, reread_page, write_version
+from storage.models import Briefing, BriefingLocation, Capture, Version, table_of
+from storage.versions import INSERT_EVENTS, inserted_id, reread_page, write_version
 
 __all__ = ["CaptureRecorder", "CaptureResult"]
 
@@ -33,7 +34,7 @@ __all__ = ["CaptureRecorder", "CaptureResult"]
 TRUNCATION_RATIO = 0.5
 TRUNCATION_MIN_LOSS = 2
 # Core tables: bulk inserts skip the ORM's unit of work.
-CAPTURE = Capture.__table__
+CAPTURE = table_of(Capture)
 
 # Statements built once, executed with parameters (building one costs more than running it).
 INSERT_CAPTURE = insert(CAPTURE)
@@ -163,7 +164,7 @@ class CaptureRecorder:
                 "parser_version": fetch.parser_version,
             },
         )
-        return result.inserted_primary_key[0]
+        return inserted_id(result)
 
     def _complete_capture(self, outcome: str) -> None:
         self.conn.execute(
@@ -394,7 +395,7 @@ class CaptureRecorder:
         if kind == "truncated":
             repeated = repeated and self._previous_suspect_hash(briefing) == self.content_hash
         if not repeated:
-            briefing.status = "suspect"
+            briefing.status = BriefingStatus.SUSPECT
             briefing.status_since = self.now
         briefing.status_reason = reason
         self.reason = reason
@@ -414,7 +415,7 @@ class CaptureRecorder:
     def _set_status(self, briefing: Briefing, status: str, reason: str | None) -> None:
         if briefing.status == status and briefing.status_reason == reason:
             return
-        briefing.status = status
+        briefing.status = BriefingStatus(status)
         briefing.status_reason = reason
         briefing.status_since = self.now if status != "active" else None
 

@@ -23,13 +23,14 @@ import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
-from typing import IO, Any
+from typing import IO, Any, TypeVarTuple
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Executable, Select, select
 
 from storage.errors import ArchiveError
 from storage.models import Briefing, Exchange, Version
 
+Row = TypeVarTuple("Row")
 FORMATS = ("jsonl", "csv", "parquet")
 BATCH_ROWS = 1000  # rows fetched from the database at a time
 PARQUET_ROW_GROUP = 10_000  # rows per Parquet row group (and the most held in memory)
@@ -66,7 +67,7 @@ class ExportFilter:
     all_versions: bool = False
 
 
-def _filtered(stmt: Select[Any], flt: ExportFilter) -> Select[Any]:
+def _filtered(stmt: Select[*Row], flt: ExportFilter) -> Select[*Row]:
     if flt.source:
         stmt = stmt.where(Briefing.source == flt.source)
     if flt.since:
@@ -78,7 +79,7 @@ def _filtered(stmt: Select[Any], flt: ExportFilter) -> Select[Any]:
     return stmt
 
 
-def _stream(conn: Connection, stmt: Select[Any]) -> Iterator[Any]:
+def _stream(conn: Connection, stmt: Executable) -> Iterator[Any]:
     result = conn.execution_options(yield_per=BATCH_ROWS).execute(stmt)
     try:
         yield from result

@@ -17,11 +17,11 @@ from sqlalchemy.orm import Session
 from crawler.urls import canonical_url
 from storage.enums import SERVED_OUTCOMES
 from storage.errors import NotFound
-from storage.models import Briefing, BriefingLocation, Capture
+from storage.models import Briefing, BriefingLocation, Capture, table_of
 
 # Capture outcomes that show a URL still serves the transcript.
 GOOD_OUTCOMES = SERVED_OUTCOMES
-LOCATION = BriefingLocation.__table__
+LOCATION = table_of(BriefingLocation)
 INSERT_LOCATION = insert(LOCATION)
 TOUCH_LOCATIONS = (
     update(LOCATION)
@@ -80,9 +80,10 @@ def find_by_identity(
     """
     if held_on is None or not title:
         return None  # too little to call two pages the same briefing
-    params = {"source": source, "language": language, "held_on": held_on, "title": title}
     if lock:
-        session.execute(LOCK_IDENTITY, {"key": identity_lock_key(**params)})
+        key = identity_lock_key(source=source, language=language, held_on=held_on, title=title)
+        session.execute(LOCK_IDENTITY, {"key": key})
+    params = {"source": source, "language": language, "held_on": held_on, "title": title}
     return session.scalar(SAME_IDENTITY, params)
 
 

@@ -17,8 +17,9 @@ from __future__ import annotations
 import os
 import socket
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import CursorResult, Engine, Result, delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from storage.db import session_scope
@@ -72,21 +73,21 @@ def renew(
     """Extend ``holder``'s lease; False when someone else holds it now (stop working)."""
     now = now or utcnow()
     with session_scope(engine) as session:
-        result = session.execute(
+        statement = (
             update(CrawlLease)
             .where(CrawlLease.source == source, CrawlLease.holder == holder)
             .values(expires_at=now + timedelta(seconds=ttl_seconds))
         )
-        return result.rowcount == 1
+        return _one_row(session.execute(statement))
 
 
 def release(engine: Engine, source: str, holder: str) -> bool:
     """Give the lease back; False when ``holder`` did not hold it."""
     with session_scope(engine) as session:
-        result = session.execute(
-            delete(CrawlLease).where(CrawlLease.source == source, CrawlLease.holder == holder)
+        statement = delete(CrawlLease).where(
+            CrawlLease.source == source, CrawlLease.holder == holder
         )
-        return result.rowcount == 1
+        return _one_row(session.execute(statement))
 
 
 def current(engine: Engine, source: str, *, now: datetime | None = None) -> CrawlLease | None:
@@ -98,3 +99,8 @@ def current(engine: Engine, source: str, *, now: datetime | None = None) -> Craw
             return None
         session.expunge(lease)
         return lease
+
+
+def _one_row(result: Result[Any]) -> bool:
+    """Whether an UPDATE or DELETE touched exactly one row."""
+    return cast("CursorResult[Any]", result).rowcount == 1

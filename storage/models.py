@@ -28,6 +28,7 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -254,6 +255,13 @@ class ChangeEvent(Base):
     after: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # e.g. word diff, URLs of a move
     capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"))
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's Core table, typed (``__table__`` is typed as any ``FromClause``)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 class CrawlLease(Base):

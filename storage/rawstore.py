@@ -13,14 +13,14 @@ from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from storage.models import RawBody
+from storage.models import RawBody, table_of
 from storage.types import utcnow
 
 COMPRESSION = "zlib"
 # Level 3 compresses an MFA page (~45 kB of HTML) in about half the time of level 6, to an
 # output ~8% larger (measured on the fixture pages: 0.39 vs 0.72 ms, 29.5% vs 27.2%).
 COMPRESSION_LEVEL = 3
-RAW_BODY = RawBody.__table__
+RAW_BODY = table_of(RawBody)
 IS_STORED = select(RAW_BODY.c.sha256).where(RAW_BODY.c.sha256 == bindparam("sha"))
 INSERT_NEW = {
     "postgresql": postgresql.insert(RAW_BODY).on_conflict_do_nothing(),

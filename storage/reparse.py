@@ -117,7 +117,7 @@ def _reparse_one(
         .order_by(Capture.id.desc())
         .limit(1)
     )
-    if briefing is None or latest is None or capture is None:
+    if briefing is None or latest is None or capture is None or capture.body_sha256 is None:
         summary.skipped += 1
         return
     summary.checked += 1

@@ -167,7 +167,12 @@ def is_due(
     return policy.is_due(briefing.id, born, briefing.last_checked, now)
 
 
-def _validators(session: Session, briefing_ids: list[int]) -> dict[tuple[int, str], tuple]:
+Validators = tuple[str | None, str | None]  # ETag, Last-Modified
+
+
+def _validators(
+    session: Session, briefing_ids: list[int]
+) -> dict[tuple[int | None, str], Validators]:
     """(briefing id, canonical URL) -> (ETag, Last-Modified) of its last good 200 capture."""
     if not briefing_ids:
         return {}

@@ -221,7 +221,7 @@ def register_sqlite_functions(conn: Connection) -> None:
     """Make ``word_match`` callable in SQL, once per SQLite connection."""
     info = conn.connection.info
     if not info.get("briefings_word_match"):
-        dbapi = conn.connection.driver_connection
+        dbapi: Any = conn.connection.driver_connection
         dbapi.create_function("word_match", 2, word_match, deterministic=True)
         info["briefings_word_match"] = True
 

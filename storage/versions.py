@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, insert, select
+from sqlalchemy import Connection, CursorResult, bindparam, func, insert, select
 from sqlalchemy.orm import Session
 
 from crawler.schema import content_hash
 from storage import identity, rawstore
 from storage.diff import diff_exchanges, exchange_fingerprint, new_uid
-from storage.models import Briefing, Capture, ChangeEvent, Exchange, Version
+from storage.models import Briefing, Capture, ChangeEvent, Exchange, Version, table_of
 
 CHANGE_EVENT_FIELDS = (
     "type",
@@ -33,9 +33,9 @@ CHANGE_EVENT_FIELDS = (
     "detail",
 )
 # Core tables: bulk inserts skip the ORM's unit of work.
-VERSION = Version.__table__
-EXCHANGE = Exchange.__table__
-CHANGE_EVENT = ChangeEvent.__table__
+VERSION = table_of(Version)
+EXCHANGE = table_of(Exchange)
+CHANGE_EVENT = table_of(ChangeEvent)
 
 # Statements built once, executed with parameters.
 INSERT_VERSION = insert(VERSION)
@@ -96,22 +96,24 @@ def write_version(
         latest.is_latest = False
         session.flush()  # the partial unique index allows one latest version at a time
     number = 1 if first else _next_number(conn, briefing.id)
-    version_id = conn.execute(
-        INSERT_VERSION,
-        {
-            "briefing_id": briefing.id,
-            "number": number,
-            "content_hash": content or content_hash(data),
-            "parser_version": parser_version,
-            "cause": cause,
-            "data": data,
-            "exchange_count": len(exchanges),
-            "is_latest": True,
-            "first_seen": now,
-            "last_seen": now,
-            "capture_id": capture_id,
-        },
-    ).inserted_primary_key[0]
+    version_id = inserted_id(
+        conn.execute(
+            INSERT_VERSION,
+            {
+                "briefing_id": briefing.id,
+                "number": number,
+                "content_hash": content or content_hash(data),
+                "parser_version": parser_version,
+                "cause": cause,
+                "data": data,
+                "exchange_count": len(exchanges),
+                "is_latest": True,
+                "first_seen": now,
+                "last_seen": now,
+                "capture_id": capture_id,
+            },
+        )
+    )
     version = VersionRef(id=version_id, number=number)
     if exchanges:
         if fingerprints is None:
@@ -143,6 +145,13 @@ def reread_page(session: Session, version: Version, source: str) -> dict[str, An
         return parse_html(body, url, source=source, content_type=capture.content_type).to_dict()
     except Exception:  # NotATranscript, or a parser bug: nothing to catch up with
         return None
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row an ``INSERT`` just wrote."""
+    key = result.inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def _next_number(conn: Connection, briefing_id: int) -> int:
