@@ -11,7 +11,12 @@ from crawler.extract.charset import decode_body
 from crawler.extract.errors import NotATranscript
 from crawler.schema import Briefing
 
-PARSER_VERSION = "3"  # 3: canonical translation URLs; 2: English translations, editorial notes
+# 4: segmentation fixes of issue 13 (bold beats "unlabelled continues", clause-shaped heads
+#    are no labels, after-conference lead-ins kept as their own exchange, interjections do not
+#    merge the next question, later remarks and schedule notices leave the last answer, labels
+#    naming two outlets) and control characters dropped from all text (issue 14);
+# 3: canonical translation URLs; 2: English translations, editorial notes.
+PARSER_VERSION = "4"
 
 __all__ = [
     "PARSER_VERSION",
