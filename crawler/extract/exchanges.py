@@ -183,10 +183,11 @@ def _narrated_remark(para: Paragraph, previous: Block, ctx: LabelContext) -> boo
     if previous.role is not Role.OFFICIAL or previous.statement:
         return False
     text = para.text
-    if _QUESTION_MARK.search(text[-3:]) or len(text) > 200:
+    if len(text) > 200 or _QUESTION_MARK.search(text[-3:]):
         return False
-    names = any(name in text for name in ctx.officials if len(name) >= 2)
-    return names and (para.bold or bool(_LATER_REMARK.search(text)))
+    if not (para.bold or _LATER_REMARK.search(text)):
+        return False
+    return any(name in text for name in ctx.officials if len(name) >= 2)
 
 
 def _split_trailing_notice(blocks: list[Block]) -> None:

@@ -17,6 +17,8 @@ from functools import cache
 from lxml import etree
 from parsel import Selector
 
+from crawler.extract.text import clean_text
+
 # The <head> elements the parser reads, indexed up front (there are few of them).
 HEAD_TAGS = ("title", "meta", "link")
 _STEP = re.compile(r"^(?P<tag>[a-z][a-z0-9]*)?(?:#(?P<id>[\w-]+))?(?P<classes>(?:\.[\w-]+)*)$")
@@ -106,10 +108,10 @@ class PageIndex:
         return self.by_tag(step.tag)
 
     def meta(self, name: str) -> str | None:
-        """``content`` of ``<meta name=...>`` or ``<meta property=...>``, whitespace collapsed."""
+        """``content`` of ``<meta name=...>`` or ``<meta property=...>``, as clean text."""
         for el in self._tags["meta"]:
             if el.get("name") == name or el.get("property") == name:
-                value = " ".join((el.get("content") or "").split())
+                value = clean_text(el.get("content") or "")
                 return value or None
         return None
 

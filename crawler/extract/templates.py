@@ -14,7 +14,7 @@ from parsel import Selector
 
 from crawler.extract import dates
 from crawler.extract.pageindex import PageIndex
-from crawler.extract.text import Paragraph, element_text, paragraphs_of
+from crawler.extract.text import Paragraph, clean_text, element_text, paragraphs_of
 from crawler.extract.titles import is_briefing_title
 
 TITLE_SELECTORS = (
@@ -135,9 +135,9 @@ def briefing_heading(page: PageIndex) -> str | None:
 
 
 def head_title(page: PageIndex) -> str:
-    """The ``<title>`` text, whitespace collapsed ("" when there is none)."""
+    """The ``<title>`` text as clean text ("" when there is none)."""
     texts = ["".join(el.itertext()) for el in page.by_tag("title")]
-    return " ".join(" ".join(texts).split())
+    return clean_text(" ".join(texts))
 
 
 def date_line(page: PageIndex, body: etree._Element | None = None) -> str | None:
@@ -165,18 +165,36 @@ def stamped_line_above(body: etree._Element) -> str | None:
     return None
 
 
+# An article's own address: legacy ``t1794629.shtml``, 2021+ ``t20240227_11250193.html``.
+_ARTICLE_FILE = re.compile(r"/t\d{5,}(?:_\d+)?\.s?html?$")
+MISSING_URL_REASON = (
+    "the page does not say its own URL (no meta Url, canonical link, og:url, twitter:url or "
+    "article <base>); the ministry's 2016-2020 pages never do (their share and e-mail links "
+    "read the address from the browser at run time), so give the URL it was fetched from"
+)
+
+
 def page_url_hint(page: Selector | PageIndex) -> str | None:
-    """The URL the page declares for itself (``meta[name=Url]``, canonical, og:url)."""
+    """The URL the page declares for itself (``meta[name=Url]``, canonical, og:url,
+    twitter:url, a ``<base href>`` naming an article), or None: never a guess.
+
+    The ``lan_btn`` link names the *other* language's page and share scripts read
+    ``location`` at run time, so neither is evidence of this page's address.
+    """
     index = PageIndex.of(page)
     canonical = [el.get("href") for el in index.by_tag("link") if el.get("rel") == "canonical"]
+    bases = [el.get("href") or "" for el in index.by_tag("base")]
+    article_bases = [b for b in bases if _ARTICLE_FILE.search(b.split("?")[0].strip())]
     for value in (
         index.meta("Url"),
         canonical[0] if canonical else None,
         index.meta("og:url"),
         index.meta("twitter:url"),
+        article_bases[0] if article_bases else None,
     ):
-        if value and value.strip().lower().startswith(("http://", "https://")):
-            return value.strip()
+        value = "".join(clean_text(value or "").split())
+        if value.lower().startswith(("http://", "https://")):
+            return value
     return None
 
 
@@ -185,7 +203,7 @@ def translation_links(page: PageIndex) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for css in TRANSLATION_SELECTORS:
         for a in page.select(css):
-            href = (a.get("href") or "").strip()
+            href = "".join(clean_text(a.get("href") or "").split())  # no controls in a URL
             label = " ".join([element_text(a), *_link_descriptions(a)])
             language = _language_of(label, href)
             if href and language:
