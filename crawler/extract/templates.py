@@ -127,11 +127,18 @@ def briefing_heading(page: PageIndex) -> str | None:
     """Fallback for a page with no known title element and no ``<title>``: the first short
     element whose text names a briefing."""
     for el in _HEADING_CANDIDATES(page.root):
+        # A cheap look first (itertext runs in C): element_text is a Python walk, and
+        # candidates nested thousands deep would make calling it on each one quadratic.
+        if not _names_briefing(" ".join("".join(el.itertext()).split())):
+            continue
         text = element_text(el)
-        language = "zh" if _HAN.search(text) else "en"
-        if 10 <= len(text) < 200 and is_briefing_title(text, language):
+        if 10 <= len(text) < 200 and _names_briefing(text):
             return text
     return None
+
+
+def _names_briefing(text: str) -> bool:
+    return is_briefing_title(text, "zh" if _HAN.search(text) else "en")
 
 
 def head_title(page: PageIndex) -> str:
