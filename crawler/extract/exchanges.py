@@ -25,6 +25,7 @@ from crawler.extract.labels import (
 )
 from crawler.extract.text import Paragraph
 from crawler.schema import Exchange, Turn
+from crawler.schema import Role as SchemaRole
 
 # Three or more of these (single spaces between allowed): "＊＊＊", "* * * *", "------".
 _SEPARATOR = re.compile(r"^[*＊\-—_=~·.。…#](?: ?[*＊\-—_=~·.。…#]){2,}$")
@@ -50,7 +51,11 @@ _SCHEDULE_NOTICE = re.compile(
 
 
 # Plain strings for the schema (a StrEnum's ``.value`` is a slow descriptor in a hot loop).
-ROLE_NAMES = {role: role.value for role in Role}
+ROLE_NAMES: dict[Role, SchemaRole] = {
+    Role.JOURNALIST: "journalist",
+    Role.OFFICIAL: "official",
+    Role.OTHER: "other",
+}
 
 
 @dataclass(slots=True)

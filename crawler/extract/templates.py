@@ -13,7 +13,7 @@ from lxml import etree
 from parsel import Selector
 
 from crawler.extract import dates
-from crawler.extract.pageindex import PageIndex
+from crawler.extract.pageindex import PageIndex, itertext, xpath_elements, xpath_strings
 from crawler.extract.text import Paragraph, clean_text, element_text, paragraphs_of
 from crawler.extract.titles import is_briefing_title
 
@@ -126,10 +126,10 @@ _HEADING_CANDIDATES = etree.XPath(
 def briefing_heading(page: PageIndex) -> str | None:
     """Fallback for a page with no known title element and no ``<title>``: the first short
     element whose text names a briefing."""
-    for el in _HEADING_CANDIDATES(page.root):
+    for el in xpath_elements(_HEADING_CANDIDATES(page.root)):
         # A cheap look first (itertext runs in C): element_text is a Python walk, and
         # candidates nested thousands deep would make calling it on each one quadratic.
-        if not _names_briefing(" ".join("".join(el.itertext()).split())):
+        if not _names_briefing(" ".join(itertext(el).split())):
             continue
         text = element_text(el)
         if 10 <= len(text) < 200 and _names_briefing(text):
@@ -143,7 +143,7 @@ def _names_briefing(text: str) -> bool:
 
 def head_title(page: PageIndex) -> str:
     """The ``<title>`` text as clean text ("" when there is none)."""
-    texts = ["".join(el.itertext()) for el in page.by_tag("title")]
+    texts = [itertext(el) for el in page.by_tag("title")]
     return clean_text(" ".join(texts))
 
 
@@ -164,8 +164,9 @@ _SHORT_TIMED_TEXTS_BEFORE = etree.XPath(
 
 def stamped_line_above(body: etree._Element) -> str | None:
     """The first short line before ``body`` (in document order) showing a date and a time."""
-    for text in _SHORT_TIMED_TEXTS_BEFORE(body):
-        element = text.getparent()
+    found = _SHORT_TIMED_TEXTS_BEFORE(body)
+    for text in found if isinstance(found, list) else []:
+        element = text.getparent() if isinstance(text, etree._ElementUnicodeResult) else None
         line = element_text(element) if element is not None else ""
         if len(line) < 80 and dates.timestamp(line):
             return line
@@ -281,4 +282,4 @@ def _looks_labelled(text: str) -> bool:
 
 
 def image_sources(container: etree._Element) -> list[str]:
-    return [src for src in container.xpath(".//img/@src | .//img/@oldsrc") if isinstance(src, str)]
+    return xpath_strings(container.xpath(".//img/@src | .//img/@oldsrc"))
