@@ -70,6 +70,7 @@ class Block:
     closed: bool = False  # a parenthesized interjection: the next plain paragraph is not its
     bold: bool = False  # its first paragraph was bold (a question, as the publisher marks it)
     introduces: bool = False  # a lead-in that says the official answered: the answer follows
+    inferred: bool = False  # an answer known only from bold (no label): see _keep_questions_whole
 
     @property
     def text(self) -> str:
@@ -149,9 +150,10 @@ def paragraphs_to_blocks(paragraphs: list[Paragraph], ctx: LabelContext) -> list
         block.closed = bool(_PARENTHESIZED.match(text))
         block.bold = para.bold
         block.introduces = label.after_conference and bool(_INTRODUCES_ANSWER.search(text))
+        block.inferred = label.role is Role.OFFICIAL and not label.speaker
         blocks.append(block)
     _split_trailing_notice(blocks)
-    return [b for b in blocks if b.paragraphs]
+    return _keep_questions_whole([b for b in blocks if b.paragraphs])
 
 
 def _unlabelled_turn(
@@ -193,6 +195,21 @@ def _narrated_remark(para: Paragraph, previous: Block, ctx: LabelContext) -> boo
     if not (para.bold or _LATER_REMARK.search(text)):
         return False
     return any(name in text for name in ctx.officials if len(name) >= 2)
+
+
+def _keep_questions_whole(blocks: list[Block]) -> list[Block]:
+    """Undo an answer inferred from bold when a labelled answer follows it at once: a plain
+    paragraph between a bold question and ``A:``/``答：`` was the question's own (an editor
+    who forgot the bold), not an unlabelled answer."""
+    kept: list[Block] = []
+    for i, block in enumerate(blocks):
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        answered_next = nxt is not None and nxt.role is Role.OFFICIAL and bool(nxt.speaker)
+        if block.inferred and answered_next and kept and kept[-1].role is Role.JOURNALIST:
+            kept[-1].paragraphs.extend(block.paragraphs)
+            continue
+        kept.append(block)
+    return kept
 
 
 def _split_trailing_notice(blocks: list[Block]) -> None:

@@ -369,3 +369,9 @@ def test_a_label_naming_two_outlets_is_the_asker_as_printed():
         en_page("<p><b>Reuters, Bloomberg: Q?</b></p><p>Mao Ning: A.</p>"), EN_URL
     ).exchanges
     assert en[0].asker == "Reuters, Bloomberg"
+
+
+def test_a_plain_question_paragraph_before_a_labelled_answer_stays_in_the_question():
+    body = "<p><b>问：问题第一段？</b></p><p>问题第二段，没有加粗。</p><p>答：回答。</p>"
+    ex = _zh(body)
+    assert (ex[0].question, ex[0].answer) == ("问题第一段？\n问题第二段，没有加粗。", "回答。")
