@@ -13,8 +13,11 @@ Rule:
    UTF-8 whose bytes are GBK decodes as GB18030 (the declared charset yields replacement
    characters, GB18030 decodes cleanly).
 3. If no candidate decodes cleanly, the candidate with the fewest U+FFFD replacements wins
-   (earlier candidates win ties); :func:`decode_report` says so, so a caller can flag the
-   page instead of silently archiving mojibake.
+   (earlier candidates win ties). The page is still decoded, with every invalid byte
+   sequence replaced by U+FFFD, so it is archived and parsed; :func:`decode_report` says how
+   many replacements decoding made (``Decoded.replaced``, U+FFFD characters the page itself
+   carried not counted), so a caller can flag the version instead of silently archiving
+   mojibake. ``crawler.extract.parse_html`` fills a ``ParseReport`` with the same figures.
 
 GB2312 and GBK labels are read as GB18030, their superset.
 """
@@ -44,7 +47,7 @@ class Decoded:
     text: str
     encoding: str
     clean: bool  # decoded without a single error
-    replacements: int = 0  # U+FFFD characters introduced by decoding
+    replaced: int = 0  # invalid byte sequences replaced by U+FFFD (not U+FFFD in the page)
 
 
 def _normalize(name: str | None) -> str | None:
@@ -90,8 +93,7 @@ def decode_report(body: bytes, content_type: str | None = None) -> Decoded:
     bom = bom_charset(body)
     if bom:
         payload = body[len(codecs.BOM_UTF8) :] if bom == "utf-8" else body
-        text = payload.decode(bom if bom != "utf-8" else "utf-8", errors="replace")
-        return Decoded(text.lstrip("\ufeff"), bom, "\ufffd" not in text, text.count("\ufffd"))
+        return _decode_replacing(payload, bom, strip_bom=True)
     if not body.isascii():
         try:
             return Decoded(body.decode("utf-8"), "utf-8", True)
@@ -103,9 +105,19 @@ def decode_report(body: bytes, content_type: str | None = None) -> Decoded:
             return Decoded(body.decode(name), name, True)
         except (UnicodeDecodeError, LookupError):
             continue
-    best = min(names, key=lambda n: body.decode(n, errors="replace").count("\ufffd"))
-    text = body.decode(best, errors="replace")
-    return Decoded(text, best, False, text.count("\ufffd"))
+    best = min(names, key=lambda n: _decode_replacing(body, n).replaced)
+    return _decode_replacing(body, best)
+
+
+def _decode_replacing(body: bytes, name: str, *, strip_bom: bool = False) -> Decoded:
+    """Decode with U+FFFD for invalid sequences, counting only the replacements made: the
+    same bytes decoded with ``ignore`` keep just the U+FFFD the page itself carried."""
+    text = body.decode(name, errors="replace")
+    if strip_bom:
+        text = text.lstrip("\ufeff")
+    found = text.count("\ufffd")
+    replaced = found - body.decode(name, errors="ignore").count("\ufffd") if found else 0
+    return Decoded(text, name, replaced == 0, replaced)
 
 
 def decode_body(body: bytes, content_type: str | None = None) -> str:

@@ -58,8 +58,11 @@ class PartialDate:
     day: int
 
     def complete(self, year: int | None = None) -> date | None:
+        chosen = self.year or year
+        if not chosen:
+            return None
         try:
-            return date(self.year or year, self.month, self.day) if (self.year or year) else None
+            return date(chosen, self.month, self.day)
         except ValueError:
             return None
 

@@ -14,9 +14,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from crawler.extract.labels import Label, LabelContext, Role, classify, split_label
+from crawler.extract.labels import (
+    Label,
+    LabelContext,
+    Role,
+    classify,
+    is_after_conference_announcement,
+    is_after_conference_lead_in,
+    split_label,
+)
 from crawler.extract.text import Paragraph
 from crawler.schema import Exchange, Turn
+from crawler.schema import Role as SchemaRole
 
 # Three or more of these (single spaces between allowed): "＊＊＊", "* * * *", "------".
 _SEPARATOR = re.compile(r"^[*＊\-—_=~·.。…#](?: ?[*＊\-—_=~·.。…#]){2,}$")
@@ -27,9 +36,26 @@ _REPORTED_SPEECH = re.compile(
     r"|^([A-Z][a-z]+ [A-Z][a-z]+) (?:said|says|stated|noted|responded|answered)\b"
 )
 
+# A lead-in that says the spokesperson answered: "…，赵立坚表示：", "Zhao made further response".
+_INTRODUCES_ANSWER = re.compile(
+    r"(?:表示|回应|答|说)[：:]?$|\b(?:respon\w*|said|answered|replied|remarks?)\b", re.IGNORECASE
+)
+# A narrated later remark: "21日晚些时候，陆慷就…进一步表示：", "Later that day, Lu Kang said:".
+_LATER_REMARK = re.compile(r"晚些时候|稍后|随后|^later\b|\blater (?:that|the same) day\b", re.I)
+# A notice about the briefing schedule (matched lower-cased).
+_SCHEDULE_NOTICE = re.compile(
+    r"例行记者会.{0,30}(?:暂停|休会|恢复|取消|照常)|(?:暂停|休会|恢复).{0,10}例行记者会"
+    r"|\bpress conferences?\b.{0,80}\b(?:adjourned|suspended|resumed?|cancell?ed|not be held)\b"
+    r"|\bthere will be no (?:regular )?press conference"
+)
+
 
 # Plain strings for the schema (a StrEnum's ``.value`` is a slow descriptor in a hot loop).
-ROLE_NAMES = {role: role.value for role in Role}
+ROLE_NAMES: dict[Role, SchemaRole] = {
+    Role.JOURNALIST: "journalist",
+    Role.OFFICIAL: "official",
+    Role.OTHER: "other",
+}
 
 
 @dataclass(slots=True)
@@ -42,6 +68,9 @@ class Block:
     paragraphs: list[str] = field(default_factory=list)
     statement: bool = False  # outside any question: opening remarks or closing notices
     closed: bool = False  # a parenthesized interjection: the next plain paragraph is not its
+    bold: bool = False  # its first paragraph was bold (a question, as the publisher marks it)
+    introduces: bool = False  # a lead-in that says the official answered: the answer follows
+    inferred: bool = False  # an answer known only from bold (no label): see _keep_questions_whole
 
     @property
     def text(self) -> str:
@@ -83,18 +112,23 @@ def paragraphs_to_blocks(paragraphs: list[Paragraph], ctx: LabelContext) -> list
             continue
         label, rest = _label_of(para, ctx)
         if label is not None and label.after_conference and not rest:
-            pending_after_conference = True  # "The following question was raised after ...".
+            pending_after_conference = True  # "The following question was raised after ...:".
             continue
-        if label is None and _is_after_conference_marker(text):
+        if label is None and is_after_conference_announcement(text):
+            pending_after_conference = True  # the same formula on a line of its own: a label
+            continue
+        if label is None and is_after_conference_lead_in(text):
             pending_after_conference = True
-            continue
+            label, rest = Label("", Role.JOURNALIST, generic=True, after_conference=True), text
         if label is None and blocks and _unlabelled_question(para, blocks[-1]):
             label = Label("", Role.JOURNALIST, generic=True)
             rest = text
+        if label is None and blocks and _narrated_remark(para, blocks[-1], ctx):
+            in_question = False  # like a separator line: what follows is no longer an answer
+            blocks.append(Block(Role.OFFICIAL, None, None, [text], statement=True))
+            continue
         if label is None and in_question and blocks:
-            label, rest = _reported_answer(text, blocks, ctx)
-            if label is None and blocks[-1].closed:
-                label, rest = _resumed_speaker(blocks), text
+            label, rest = _unlabelled_turn(para, blocks, ctx)
         if label is None:
             if blocks and (in_question or blocks[-1].statement):
                 blocks[-1].paragraphs.append(text)
@@ -114,8 +148,81 @@ def paragraphs_to_blocks(paragraphs: list[Paragraph], ctx: LabelContext) -> list
         statement = not in_question
         block = Block(label.role, label.speaker or None, label, [rest] if rest else [], statement)
         block.closed = bool(_PARENTHESIZED.match(text))
+        block.bold = para.bold
+        block.introduces = label.after_conference and bool(_INTRODUCES_ANSWER.search(text))
+        block.inferred = label.role is Role.OFFICIAL and not label.speaker
         blocks.append(block)
-    return [b for b in blocks if b.paragraphs]
+    _split_trailing_notice(blocks)
+    return _keep_questions_whole([b for b in blocks if b.paragraphs])
+
+
+def _unlabelled_turn(
+    para: Paragraph, blocks: list[Block], ctx: LabelContext
+) -> tuple[Label | None, str]:
+    """Who speaks in an unlabelled paragraph inside an exchange; None: the same speaker.
+
+    "Unlabelled continues" yields to stronger cues: a reported answer ("耿爽表示，…"), the
+    official resuming after a parenthesized interjection, and bold: after a bold question
+    (``追问：`` in bold, then plain paragraphs), a paragraph that is not bold is the answer.
+    """
+    text = para.text
+    label, rest = _reported_answer(text, blocks, ctx)
+    if label is None and blocks[-1].closed:
+        label, rest = _resumed_speaker(blocks), text
+    if label is None and _answers_the_question(para, blocks[-1]):
+        label, rest = Label("", Role.OFFICIAL, generic=True), text
+    return label, rest
+
+
+def _answers_the_question(para: Paragraph, previous: Block) -> bool:
+    """A plain paragraph right after a bold question turn (or after a lead-in that says the
+    spokesperson answered: "…，赵立坚表示：") is the official's answer, label or not."""
+    if previous.role is not Role.JOURNALIST or previous.closed or previous.statement:
+        return False
+    if previous.label is not None and previous.label.interjection:
+        return False
+    return previous.introduces or (previous.bold and not para.bold)
+
+
+def _narrated_remark(para: Paragraph, previous: Block, ctx: LabelContext) -> bool:
+    """An editor's line after an answer that names the spokesperson in the third person and
+    introduces a later remark ("21日晚些时候，陆慷就…进一步表示："): it ends the exchange."""
+    if previous.role is not Role.OFFICIAL or previous.statement:
+        return False
+    text = para.text
+    if len(text) > 200 or _QUESTION_MARK.search(text[-3:]):
+        return False
+    if not (para.bold or _LATER_REMARK.search(text)):
+        return False
+    return any(name in text for name in ctx.officials if len(name) >= 2)
+
+
+def _keep_questions_whole(blocks: list[Block]) -> list[Block]:
+    """Undo an answer inferred from bold when a labelled answer follows it at once: a plain
+    paragraph between a bold question and ``A:``/``答：`` was the question's own (an editor
+    who forgot the bold), not an unlabelled answer."""
+    kept: list[Block] = []
+    for i, block in enumerate(blocks):
+        nxt = blocks[i + 1] if i + 1 < len(blocks) else None
+        answered_next = nxt is not None and nxt.role is Role.OFFICIAL and bool(nxt.speaker)
+        if block.inferred and answered_next and kept and kept[-1].role is Role.JOURNALIST:
+            kept[-1].paragraphs.extend(block.paragraphs)
+            continue
+        kept.append(block)
+    return kept
+
+
+def _split_trailing_notice(blocks: list[Block]) -> None:
+    """A schedule notice after the last answer ("例行记者会将于…暂停", "The press conference
+    will be adjourned …") with no separator line before it is not part of that answer."""
+    if not blocks or blocks[-1].role is not Role.OFFICIAL or blocks[-1].statement:
+        return
+    last = blocks[-1]
+    for i, text in enumerate(last.paragraphs[1:], start=1):
+        if _SCHEDULE_NOTICE.search(text.lower()):
+            blocks.append(Block(Role.OFFICIAL, None, None, last.paragraphs[i:], statement=True))
+            del last.paragraphs[i:]
+            return
 
 
 def _label_of(para: Paragraph, ctx: LabelContext) -> tuple[Label | None, str]:
@@ -153,16 +260,6 @@ def _resumed_speaker(blocks: list[Block]) -> Label | None:
         if block.role is Role.OFFICIAL and not block.statement:
             return block.label
     return None
-
-
-def _is_after_conference_marker(text: str) -> bool:
-    """A paragraph that only announces after-conference questions (no colon, no content)."""
-    if len(text) >= 120:
-        return False
-    lowered = text.lower()
-    return ("after the press conference" in lowered and "question" in lowered) or (
-        text.startswith("会后") and ("问" in text) and len(text) < 30
-    )
 
 
 def _unlabelled_question(para: Paragraph, previous: Block) -> bool:
@@ -219,8 +316,14 @@ def _starts_exchange(block: Block, groups: list[list[Block]]) -> bool:
         return False
     if label is not None and (label.follow_up or label.after_conference):
         return True
-    last = groups[-1][-1]
+    # An interjection after the answer ("（记者：…）") does not make the next question part
+    # of the exchange: what counts is the turn before it.
+    last = next((b for b in reversed(groups[-1]) if not _is_interjection(b)), groups[-1][0])
     return last.role is not Role.JOURNALIST
+
+
+def _is_interjection(block: Block) -> bool:
+    return block.label is not None and block.label.interjection
 
 
 def _exchange(index: int, group: list[Block], sole: str | None) -> Exchange:
@@ -234,7 +337,9 @@ def _exchange(index: int, group: list[Block], sole: str | None) -> Exchange:
     questions = [b for b in group if b.role is Role.JOURNALIST]
     answers = [b for b in group if b.role is Role.OFFICIAL]
     asker_label = questions[0].label if questions else None
-    asker = asker_label.speaker if asker_label and not asker_label.generic else None
+    # The first label printed names the asker (a lead-in line before it has none).
+    named = next((b.label for b in questions if b.speaker and b.label is not None), None)
+    asker = named.speaker if named is not None and not named.generic else None
     answerer = _official_name(answers[0].label, sole) if answers else None
     return Exchange(
         index=index,

@@ -104,6 +104,11 @@ _NOT_SPEAKERS = frozenset(
     }
 )
 _QUESTION_WORDS = re.compile(r"question|asked|raised|问|提问")
+# An after-conference head that says who answered ("会后，就…所提问题，赵立坚表示") is a
+# narrated lead-in sentence, not the label formula ("会后有记者问及"): see ``exchanges``.
+_ANSWERING_WORDS = re.compile(
+    r"表示|说|指出|回应|答|强调|\b(?:respond\w*|response|said|says|stated|answer\w*|made)\b"
+)
 
 _COLON = re.compile(r"[:：]")
 _CLOCK = re.compile(r"\d\s*$")  # "As of 24:00": a time, not a label
@@ -144,6 +149,12 @@ _ZH_FORBIDDEN = re.compile(r"[，。；！？、“”‘’,;!?\"']")
 _ZH_OUTLET_CHARS = re.compile(
     r"社|台|报|网|媒体|电视|通讯|新闻|杂志|周刊|广播|时报|日报|通讯社|CGTN|NHK"
 )
+# A label names someone; a head with a pronoun or a verb of saying is a clause of an answer
+# ("我注意到网上很多人都在问", "我注意到有中方媒体提出过这样一个问题").
+_ZH_CLAUSE = re.compile(r"[我你您他她]|问|说|表示|指出|提出|认为|注意到|强调|回答|谈到|提到|称")
+# Case-sensitive: "US" and "WE TV" are names, "us"/"we" are pronouns.
+_EN_PERSON = re.compile(r"\b(?:I|[Ww]e|[Yy]ou|me|us|[Mm]y|[Oo]ur|[Yy]our)\b")
+_EN_LIST_SEPARATOR = re.compile(r"\s*,\s*")
 _HAS_HAN = re.compile(r"[\u4e00-\u9fff]")
 _QUESTION_MARK = re.compile(r"[?？]")
 
@@ -170,7 +181,7 @@ def classify(head: str, para: Paragraph, ctx: LabelContext) -> Label | None:
         return Label(head, role, generic=True, follow_up=follow_up, interjection=interjection)
     if _INTERJECTION.match(key):
         return Label(head, Role.JOURNALIST, generic=True, interjection=True)
-    if _AFTER_CONFERENCE.search(key) and _QUESTION_WORDS.search(key):
+    if _is_after_conference_label(key, head):
         return Label(head, Role.JOURNALIST, generic=True, after_conference=True)
     if head in ctx.officials:
         return Label(head, Role.OFFICIAL)
@@ -181,8 +192,64 @@ def classify(head: str, para: Paragraph, ctx: LabelContext) -> Label | None:
     return _classify_en(head, para, ctx)
 
 
+def _is_after_conference_label(key: str, head: str) -> bool:
+    """The after-conference formula ("The following question was raised after the press
+    conference", "会后有记者问及"): says a question was raised, not who answered it."""
+    return (
+        bool(_AFTER_CONFERENCE.search(key))
+        and bool(_QUESTION_WORDS.search(key))
+        and not _ANSWERING_WORDS.search(key)
+        and not _EN_PERSON.search(head)
+    )
+
+
+# The after-conference formula on a line of its own, with no question in it (lower-cased,
+# end punctuation stripped): "The following question is raised after the press conference."
+_EN_CONFERENCE = r"after the (?:regular )?(?:press )?(?:conference|briefing)"
+_AFTER_CONFERENCE_ANNOUNCEMENT = re.compile(
+    r"(?:the )?following questions? (?:was|were|is|are|has been|have been) (?:raised|asked)"
+    rf"(?: by (?:a |the |some )?(?:journalists?|reporters?))? {_EN_CONFERENCE}"
+    rf"|{_EN_CONFERENCE},? (?:the following questions? (?:was|were|is|are) (?:raised|asked)"
+    r"|(?:a |some )?(?:journalists?|reporters?) (?:asked|raised) (?:the following|a) questions?)"
+    r"|(?:会后|记者会后)，?有?记者还?(?:问及|提问|问)了?(?:以下|如下)?(?:问题)?"
+)
+# A paragraph opening with the after-conference phrase that reports a question or an answer:
+# "After the Press Conference, a journalist asked if …", "会后，就…记者所提问题，赵立坚表示：".
+_AFTER_CONFERENCE_OPENING = re.compile(rf"^(?:{_EN_CONFERENCE}\b|会后|记者会后|例行记者会结束后)")
+_ZH_PERSON = re.compile(r"[我你您]")
+
+
+def is_after_conference_announcement(text: str) -> bool:
+    """The paragraph only says that after-conference questions follow (a label on its own)."""
+    key = " ".join(text.split()).lower().rstrip(".。:：")
+    return len(key) < 120 and bool(_AFTER_CONFERENCE_ANNOUNCEMENT.fullmatch(key))
+
+
+def is_after_conference_lead_in(text: str) -> bool:
+    """An unlabelled paragraph that opens an after-conference exchange with words of its own.
+
+    It must open with the phrase (an answer that mentions "after the press conference"
+    mid-sentence is no marker), speak of a question, and not be the spokesperson speaking
+    ("会后我们再向你了解", "After the press conference, we will …").
+    """
+    key = " ".join(text.split()).lower()
+    return (
+        len(key) < 300
+        and bool(_AFTER_CONFERENCE_OPENING.match(key))
+        and bool(_QUESTION_WORDS.search(key))
+        and not _EN_PERSON.search(text)
+        and not _ZH_PERSON.search(text)
+    )
+
+
 def _classify_zh(head: str, para: Paragraph, ctx: LabelContext) -> Label | None:
-    if len(head) > 30 or _ZH_FORBIDDEN.search(head):
+    if len(head) > 30 or _ZH_CLAUSE.search(head):
+        return None
+    parts = head.split("、")
+    if len(parts) > 1:  # "彭博社记者、土耳其阿纳多卢通讯社记者": one label, two outlets
+        outlets = all(part and _zh_outlet(part, para) for part in parts)
+        return Label(head, Role.JOURNALIST) if outlets else None
+    if _ZH_FORBIDDEN.search(head):
         return None
     # "路透社记者", "《中国日报》记者", "法新社记者追问" (a follow-up by a named outlet).
     m = re.match(r"^(.+?记者)(追问|澄清|解释|补充)?$", head)
@@ -190,14 +257,24 @@ def _classify_zh(head: str, para: Paragraph, ctx: LabelContext) -> Label | None:
         follow_up = m[2] == "追问"
         interjection = m[2] in ("澄清", "解释", "补充")
         return Label(head, Role.JOURNALIST, follow_up=follow_up, interjection=interjection)
+    return Label(head, Role.JOURNALIST) if _zh_outlet(head, para) else None
+
+
+def _zh_outlet(head: str, para: Paragraph) -> bool:
+    """An outlet's name: "路透社记者", or outlet words in a bold or questioning paragraph."""
+    if _ZH_FORBIDDEN.search(head):
+        return False
+    if head.endswith("记者"):
+        return True
     questioned = para.bold_prefix(len(head)) or bool(_QUESTION_MARK.search(para.text))
-    if questioned and _ZH_OUTLET_CHARS.search(head):
-        return Label(head, Role.JOURNALIST)
-    return None
+    return questioned and bool(_ZH_OUTLET_CHARS.search(head))
 
 
 def _classify_en(head: str, para: Paragraph, ctx: LabelContext) -> Label | None:
-    if not _looks_like_name(head):
+    if _EN_PERSON.search(head):  # "As I said", "You asked": a sentence, not a speaker
+        return None
+    parts = [p for p in _EN_LIST_SEPARATOR.split(head) if p]
+    if not all(_looks_like_name(part) for part in parts):  # "Reuters, Bloomberg": each a name
         return None
     bold = para.bold_prefix(len(head))
     asks = bool(_QUESTION_MARK.search(para.text))

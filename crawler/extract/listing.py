@@ -11,6 +11,13 @@ Layouts handled (see ``shared/fixtures/mfa/README.md`` and ``crawler.extract.sit
 
 Pages are ``{stem}.{ext}`` for page 0 and ``{stem}_{p}.{ext}`` after it, next to the page URL.
 A page that is not a list page (a transcript, an error page) gives an empty ``ListPage``.
+
+Hostile input (issue 14): ``parse_list`` never raises. Each link is resolved on its own; an
+article-shaped link that cannot be followed (``javascript:``, ``mailto:``, ``data:``, a
+malformed URL such as ``http://[::1``) is left out and reported in ``ListPage.rejected``
+with a reason, and one unreadable item never loses the others. The announced page count is
+bounded by ``MAX_LIST_PAGES`` (``ListPage.announced_pages`` keeps what the page said), so a
+``var countPage = 100000000`` costs no more than a real list.
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ from parsel import Selector
 
 from crawler.extract.api import ListItem, ListPage
 from crawler.extract.sitemap import is_article_url, language_of_url
+from crawler.extract.text import clean_text
 from crawler.extract.titles import is_briefing_title
 
 # Containers of the layouts seen in real pages, most specific first.
@@ -37,6 +45,13 @@ KNOWN_LIST_ANCHORS = (
 ARTICLE_LINK = re.compile(r"/(?:t\d{5,}|\d{6}/t\d{8}_\d+)\.s?html?$")
 # Page files a pagination announces.
 LIST_FILE = re.compile(r"^(index|default)(?:_(\d+))?\.(s?html?)$")
+# The most list pages one list may announce. The real columns announce 13 (English to 2020,
+# 40 items a page), 67 (Chinese to 2020, 15 a page) and about 29 (Chinese 2021 on, 20 a page).
+# 500 pages hold 7,500 to 20,000 items, more than the ministry has published in any column
+# since the 1990s (about 250 briefings a year), so it never cuts a real list, and it keeps
+# an absurd count (``countPage = 100000000``) from becoming a hundred million requests.
+MAX_LIST_PAGES = 500
+_FOLLOWED_SCHEMES = ("http", "https")
 
 _NUMERIC = r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})日?"
 _MONTHS = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
@@ -48,7 +63,6 @@ _DATE_ONLY = re.compile(
     rf"(?:{_NUMERIC}|{_ENGLISH})(?:\s+\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?", re.IGNORECASE
 )
 _CJK = re.compile(r"[\u4e00-\u9fff]")
-_WS = re.compile(r"\s+")
 
 # A transcript page, in any template, has one of these; its related-news links (legacy English
 # articles even reuse the list's ``div.newsLst_mod``) are not a list.
@@ -73,16 +87,21 @@ def parse_list(selector: Selector, url: str) -> ListPage:
     """Briefing items (page order), filtered items, and every page the pagination announces."""
     if is_article_url(url) or _is_article_page(selector):
         return ListPage()
-    anchors = _list_anchors(selector, url)
+    rejected: list[tuple[str, str]] = []
+    anchors = _list_anchors(selector, url, rejected)
     pagination = _script_pagination(selector, url)
     if pagination is None and anchors:
         # Links alone are weak evidence of a list: only trusted once items were found.
         pagination = _linked_pages(selector, url)
     if not anchors and pagination is None:
-        return ListPage()
-    page = ListPage(pages=_page_urls(url, pagination))
+        return ListPage(rejected=rejected)
+    page = ListPage(
+        pages=_page_urls(url, pagination),
+        rejected=rejected,
+        announced_pages=pagination.count if pagination else None,
+    )
     language = language_of_url(url)
-    for item in _items(anchors, url):
+    for item in _items(anchors, url, page.rejected):
         keep = is_briefing_title(item.title, language or _language_of_title(item.title))
         (page.items if keep else page.skipped).append(item)
     return page
@@ -91,12 +110,52 @@ def parse_list(selector: Selector, url: str) -> ListPage:
 # --- items -----------------------------------------------------------------------------------
 
 
-def _list_anchors(selector: Selector, url: str) -> list[Selector]:
+def _list_anchors(selector: Selector, url: str, rejected: list[tuple[str, str]]) -> list[Selector]:
+    """The item links of the first known layout that has any, else of the generic rule;
+    article-shaped links that cannot be followed go to ``rejected``."""
     for css in KNOWN_LIST_ANCHORS:
-        found = [a for a in selector.css(css) if _is_article_link(a, url)]
+        found = _article_anchors(selector.css(css), url, rejected)
         if found:
             return found
-    return _generic_anchors(selector, url)
+    rejected.clear()  # only the layout that is used reports its links
+    return _generic_anchors(selector, url, rejected)
+
+
+def _article_anchors(
+    anchors: Iterable[Selector], url: str, rejected: list[tuple[str, str]]
+) -> list[Selector]:
+    found = []
+    for anchor in anchors:
+        href = (anchor.attrib.get("href") or "").strip()
+        target, reason = resolve_link(url, href)
+        if target is not None and ARTICLE_LINK.search(urlsplit(target).path):
+            found.append(anchor)
+        elif reason is not None and ARTICLE_LINK_TEXT.search(href):
+            rejected.append((href, reason))
+    return found
+
+
+# An article's file name anywhere in a raw href ("javascript:open('./t1794629.shtml')").
+ARTICLE_LINK_TEXT = re.compile(r"t\d{5,}(?:_\d+)?\.s?html?")
+
+
+def resolve_link(base: str, href: str) -> tuple[str | None, str | None]:
+    """``(absolute URL, None)`` for a link a crawler may follow, else ``(None, reason)``."""
+    if not href:
+        return None, "empty link"
+    try:
+        target = urljoin(base, href)
+        parts = urlsplit(target)
+        parts.port  # noqa: B018  (raises ValueError on a port that is not a number)
+    except ValueError as exc:
+        return None, f"malformed URL: {exc}"
+    if parts.scheme.lower() not in _FOLLOWED_SCHEMES:
+        return None, f"not a web link: {parts.scheme or 'no'} scheme"
+    if not parts.hostname:
+        return None, "malformed URL: no host"
+    if not target.isprintable():
+        return None, "malformed URL: control or space characters"
+    return target, None
 
 
 def _is_article_page(selector: Selector) -> bool:
@@ -105,13 +164,15 @@ def _is_article_page(selector: Selector) -> bool:
     return any(selector.css(css) for css in ARTICLE_MARKERS)
 
 
-def _generic_anchors(selector: Selector, url: str) -> list[Selector]:
+def _generic_anchors(
+    selector: Selector, url: str, rejected: list[tuple[str, str]]
+) -> list[Selector]:
     """Links in the container holding the most transcript links of this column."""
     column = _column_folder(url)
     groups: dict[int, list[Selector]] = {}
-    for anchor in selector.xpath("//a[@href]"):
-        target = urljoin(url, anchor.attrib["href"].strip())
-        if not _is_article_link(anchor, url) or not urlsplit(target).path.startswith(column):
+    for anchor in _article_anchors(selector.xpath("//a[@href]"), url, rejected):
+        target, _ = resolve_link(url, anchor.attrib["href"].strip())
+        if target is None or not urlsplit(target).path.startswith(column):
             continue
         container = anchor.xpath("ancestor::*[self::ul or self::ol or self::table or self::dl][1]")
         key = id(container[0].root) if container else id(anchor.root.getparent())
@@ -126,20 +187,31 @@ def _column_folder(url: str) -> str:
     return posixpath.dirname(folder.rstrip("/")).rstrip("/") + "/"
 
 
-def _is_article_link(anchor: Selector, url: str) -> bool:
-    href = (anchor.attrib.get("href") or "").strip()
-    return bool(href) and bool(ARTICLE_LINK.search(urlsplit(urljoin(url, href)).path))
-
-
-def _items(anchors: Iterable[Selector], url: str) -> Iterable[ListItem]:
+def _items(
+    anchors: Iterable[Selector], url: str, rejected: list[tuple[str, str]]
+) -> Iterable[ListItem]:
+    """One item per link, each read on its own: an item that cannot be read is rejected
+    with its reason and never costs the page its other items."""
     seen: set[str] = set()
     for anchor in anchors:
-        item_url = urljoin(url, anchor.attrib["href"].strip())
-        title = _title(anchor)
-        if item_url in seen or not title:
+        href = (anchor.attrib.get("href") or "").strip()
+        try:
+            item = _item(anchor, url, href)
+        except Exception as exc:  # per-item isolation: report it, keep the rest of the page
+            rejected.append((href, f"unreadable item: {type(exc).__name__}"))
             continue
-        seen.add(item_url)
-        yield ListItem(url=item_url, title=title, date=_date(anchor))
+        if item is None or item.url in seen:
+            continue
+        seen.add(item.url)
+        yield item
+
+
+def _item(anchor: Selector, url: str, href: str) -> ListItem | None:
+    item_url, _ = resolve_link(url, href)
+    title = _title(anchor)
+    if item_url is None or not title:
+        return None
+    return ListItem(url=item_url, title=title, date=_date(anchor))
 
 
 def _title(anchor: Selector) -> str:
@@ -147,8 +219,8 @@ def _title(anchor: Selector) -> str:
     parts = [
         t for t in anchor.xpath(".//text()[not(ancestor::script)]").getall() if not _whole_date(t)
     ]
-    text = _WS.sub(" ", "".join(parts)).strip()
-    full = _WS.sub(" ", anchor.attrib.get("title") or "").strip()
+    text = clean_text("".join(parts))
+    full = clean_text(anchor.attrib.get("title") or "")
     if full and (not text or text.endswith(("...", "…"))):
         return full
     return text
@@ -218,7 +290,7 @@ def _create_page_html(script: str) -> Pagination | None:
         numbers = [a for a in args if not isinstance(a, str)]
         if ext_at is None or ext_at == 0 or not numbers or not isinstance(numbers[0], int):
             continue
-        stem, ext, count = args[ext_at - 1], args[ext_at], numbers[0]
+        stem, ext, count = args[ext_at - 1], args[ext_at], numbers[0]  # count: bounded later
         # Any other stem is a multi-page article (``t20240227_N_1.html``), not a list.
         if isinstance(stem, str) and LIST_FILE.match(f"{stem}.{ext}") and count > 0:
             return Pagination(count, stem, str(ext))
@@ -230,21 +302,27 @@ def _js_value(raw: str, script: str) -> str | int | None:
     if raw[:1] in ("'", '"'):
         return raw.strip("'\"")
     if raw.isdigit():
-        return int(raw)
+        return _page_count(raw)
     is_name = re.fullmatch(r"[A-Za-z_$][\w$]*", raw)
     if is_name and (m := re.search(rf"\b{re.escape(raw)}\s*=\s*(\d+)", script)):
-        return int(m.group(1))
+        return _page_count(m.group(1))
     return None
+
+
+def _page_count(digits: str) -> int:
+    """The announced count, read without converting a thousand-digit number (Python refuses
+    past 4,300 digits, and anything past ``MAX_LIST_PAGES`` is cut anyway)."""
+    return int(digits) if len(digits) <= 9 else 10**9
 
 
 def _count_page(script: str, default: tuple[str, str]) -> Pagination | None:
     m = _COUNT_PAGE.search(script)
-    if not m or int(m.group(1)) < 1:
+    if not m or _page_count(m.group(1)) < 1:
         return None
     stem = _SCRIPT_STEM.search(script)
     ext = _SCRIPT_EXT.search(script)
     return Pagination(
-        int(m.group(1)),
+        _page_count(m.group(1)),
         stem.group(1) if stem else default[0],
         ext.group(1) if ext else default[1],
     )
@@ -255,10 +333,11 @@ def _linked_pages(selector: Selector, url: str) -> Pagination | None:
     folder = urljoin(url, "./")
     best: Pagination | None = None
     for href in selector.xpath("//a/@href").getall():
-        target = urljoin(url, href.strip()).split("?")[0].split("#")[0]
+        target, _ = resolve_link(url, href.strip())
+        target = (target or "").split("?")[0].split("#")[0]
         name = target[len(folder) :] if target.startswith(folder) else ""
         if m := LIST_FILE.match(name):
-            count = int(m.group(2) or 0) + 1
+            count = _page_count(m.group(2) or "0") + 1
             if best is None or count > best.count:
                 best = Pagination(count, m.group(1), m.group(3))
     return best
@@ -281,5 +360,5 @@ def _page_urls(url: str, pagination: Pagination | None) -> list[str]:
         return [url]
     return [
         urljoin(url, f"{pagination.stem}{'' if p == 0 else f'_{p}'}.{pagination.ext}")
-        for p in range(pagination.count)
+        for p in range(min(pagination.count, MAX_LIST_PAGES))
     ]

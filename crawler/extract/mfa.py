@@ -14,7 +14,7 @@ from crawler.extract import dates, templates
 from crawler.extract.errors import NotATranscript
 from crawler.extract.exchanges import blocks_to_exchanges, paragraphs_to_blocks
 from crawler.extract.labels import KNOWN_OFFICIALS, LabelContext, title_officials
-from crawler.extract.pageindex import PageIndex
+from crawler.extract.pageindex import PageIndex, xpath_strings
 from crawler.extract.text import Paragraph
 from crawler.extract.titles import is_briefing_title
 from crawler.schema import Briefing, Translation
@@ -96,10 +96,10 @@ def require_body(page: PageIndex) -> tuple[etree._Element, list[Paragraph]]:
 
 
 def _no_body_reason(root: etree._Element) -> str:
-    scripts = " ".join(root.xpath("//script/text()"))
+    scripts = " ".join(xpath_strings(root.xpath("//script/text()")))
     if _LIST_SCRIPT.search(scripts):
         return "list page: pagination script and no transcript body"
-    text = " ".join(root.xpath("//body//text()[not(ancestor::script)]"))
+    text = " ".join(xpath_strings(root.xpath("//body//text()[not(ancestor::script)]")))
     if says_error(text):
         return "error page: the page says it cannot be found"
     return "empty body: no transcript text on the page"
@@ -133,12 +133,9 @@ def held_on(page: PageIndex, title: str, line: str | None, container: etree._Ele
 
 def _body_dates(container: etree._Element, named: dates.PartialDate) -> list[date]:
     """Full dates in the body that fall on the title's month and day."""
-    text = " ".join(container.itertext())
-    return [
-        d.complete()
-        for d in dates.find_dates(text)
-        if d.year and (d.month, d.day) == (named.month, named.day) and d.complete()
-    ]
+    text = " ".join(t for t in container.itertext() if isinstance(t, str))
+    same_day = [d for d in dates.find_dates(text) if (d.month, d.day) == (named.month, named.day)]
+    return [full for d in same_day if d.year and (full := d.complete()) is not None]
 
 
 def _complete_year(named: dates.PartialDate, reference: date) -> date:

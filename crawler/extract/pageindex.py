@@ -17,6 +17,8 @@ from functools import cache
 from lxml import etree
 from parsel import Selector
 
+from crawler.extract.text import clean_text
+
 # The <head> elements the parser reads, indexed up front (there are few of them).
 HEAD_TAGS = ("title", "meta", "link")
 _STEP = re.compile(r"^(?P<tag>[a-z][a-z0-9]*)?(?:#(?P<id>[\w-]+))?(?P<classes>(?:\.[\w-]+)*)$")
@@ -96,9 +98,7 @@ class PageIndex:
 
     def _candidates(self, step: Step) -> list[etree._Element]:
         if step.id is not None:
-            return [
-                el for el in _ID_LOOKUP(self.root, id=step.id) if isinstance(el, etree._Element)
-            ]
+            return xpath_elements(_ID_LOOKUP(self.root, id=step.id))
         if step.tag is None:
             return [el for el in self.root.iter() if isinstance(el.tag, str)]
         if step.classes:
@@ -106,12 +106,29 @@ class PageIndex:
         return self.by_tag(step.tag)
 
     def meta(self, name: str) -> str | None:
-        """``content`` of ``<meta name=...>`` or ``<meta property=...>``, whitespace collapsed."""
+        """``content`` of ``<meta name=...>`` or ``<meta property=...>``, as clean text."""
         for el in self._tags["meta"]:
             if el.get("name") == name or el.get("property") == name:
-                value = " ".join((el.get("content") or "").split())
+                value = clean_text(el.get("content") or "")
                 return value or None
         return None
+
+
+def xpath_elements(result: object) -> list[etree._Element]:
+    """The elements of an XPath result (lxml types it as any XPath value)."""
+    return (
+        [el for el in result if isinstance(el, etree._Element)] if isinstance(result, list) else []
+    )
+
+
+def xpath_strings(result: object) -> list[str]:
+    """The strings of an XPath result (text nodes and attribute values are ``str``)."""
+    return [str(s) for s in result if isinstance(s, str)] if isinstance(result, list) else []
+
+
+def itertext(el: etree._Element) -> str:
+    """All text inside ``el`` (C speed), without the typing noise of ``bytes`` results."""
+    return "".join(t for t in el.itertext() if isinstance(t, str))
 
 
 def _class_map(elements: list[etree._Element]) -> dict[str, list[etree._Element]]:

@@ -13,8 +13,8 @@ from lxml import etree
 from parsel import Selector
 
 from crawler.extract import dates
-from crawler.extract.pageindex import PageIndex
-from crawler.extract.text import Paragraph, element_text, paragraphs_of
+from crawler.extract.pageindex import PageIndex, itertext, xpath_elements, xpath_strings
+from crawler.extract.text import Paragraph, clean_text, element_text, paragraphs_of
 from crawler.extract.titles import is_briefing_title
 
 TITLE_SELECTORS = (
@@ -126,18 +126,25 @@ _HEADING_CANDIDATES = etree.XPath(
 def briefing_heading(page: PageIndex) -> str | None:
     """Fallback for a page with no known title element and no ``<title>``: the first short
     element whose text names a briefing."""
-    for el in _HEADING_CANDIDATES(page.root):
+    for el in xpath_elements(_HEADING_CANDIDATES(page.root)):
+        # A cheap look first (itertext runs in C): element_text is a Python walk, and
+        # candidates nested thousands deep would make calling it on each one quadratic.
+        if not _names_briefing(" ".join(itertext(el).split())):
+            continue
         text = element_text(el)
-        language = "zh" if _HAN.search(text) else "en"
-        if 10 <= len(text) < 200 and is_briefing_title(text, language):
+        if 10 <= len(text) < 200 and _names_briefing(text):
             return text
     return None
 
 
+def _names_briefing(text: str) -> bool:
+    return is_briefing_title(text, "zh" if _HAN.search(text) else "en")
+
+
 def head_title(page: PageIndex) -> str:
-    """The ``<title>`` text, whitespace collapsed ("" when there is none)."""
-    texts = ["".join(el.itertext()) for el in page.by_tag("title")]
-    return " ".join(" ".join(texts).split())
+    """The ``<title>`` text as clean text ("" when there is none)."""
+    texts = [itertext(el) for el in page.by_tag("title")]
+    return clean_text(" ".join(texts))
 
 
 def date_line(page: PageIndex, body: etree._Element | None = None) -> str | None:
@@ -157,26 +164,45 @@ _SHORT_TIMED_TEXTS_BEFORE = etree.XPath(
 
 def stamped_line_above(body: etree._Element) -> str | None:
     """The first short line before ``body`` (in document order) showing a date and a time."""
-    for text in _SHORT_TIMED_TEXTS_BEFORE(body):
-        element = text.getparent()
+    found = _SHORT_TIMED_TEXTS_BEFORE(body)
+    for text in found if isinstance(found, list) else []:
+        element = text.getparent() if isinstance(text, etree._ElementUnicodeResult) else None
         line = element_text(element) if element is not None else ""
         if len(line) < 80 and dates.timestamp(line):
             return line
     return None
 
 
+# An article's own address: legacy ``t1794629.shtml``, 2021+ ``t20240227_11250193.html``.
+_ARTICLE_FILE = re.compile(r"/t\d{5,}(?:_\d+)?\.s?html?$")
+MISSING_URL_REASON = (
+    "the page does not say its own URL (no meta Url, canonical link, og:url, twitter:url or "
+    "article <base>); the ministry's 2016-2020 pages never do (their share and e-mail links "
+    "read the address from the browser at run time), so give the URL it was fetched from"
+)
+
+
 def page_url_hint(page: Selector | PageIndex) -> str | None:
-    """The URL the page declares for itself (``meta[name=Url]``, canonical, og:url)."""
+    """The URL the page declares for itself (``meta[name=Url]``, canonical, og:url,
+    twitter:url, a ``<base href>`` naming an article), or None: never a guess.
+
+    The ``lan_btn`` link names the *other* language's page and share scripts read
+    ``location`` at run time, so neither is evidence of this page's address.
+    """
     index = PageIndex.of(page)
     canonical = [el.get("href") for el in index.by_tag("link") if el.get("rel") == "canonical"]
+    bases = [el.get("href") or "" for el in index.by_tag("base")]
+    article_bases = [b for b in bases if _ARTICLE_FILE.search(b.split("?")[0].strip())]
     for value in (
         index.meta("Url"),
         canonical[0] if canonical else None,
         index.meta("og:url"),
         index.meta("twitter:url"),
+        article_bases[0] if article_bases else None,
     ):
-        if value and value.strip().lower().startswith(("http://", "https://")):
-            return value.strip()
+        value = "".join(clean_text(value or "").split())
+        if value.lower().startswith(("http://", "https://")):
+            return value
     return None
 
 
@@ -185,7 +211,7 @@ def translation_links(page: PageIndex) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     for css in TRANSLATION_SELECTORS:
         for a in page.select(css):
-            href = (a.get("href") or "").strip()
+            href = "".join(clean_text(a.get("href") or "").split())  # no controls in a URL
             label = " ".join([element_text(a), *_link_descriptions(a)])
             language = _language_of(label, href)
             if href and language:
@@ -256,4 +282,4 @@ def _looks_labelled(text: str) -> bool:
 
 
 def image_sources(container: etree._Element) -> list[str]:
-    return [src for src in container.xpath(".//img/@src | .//img/@oldsrc") if isinstance(src, str)]
+    return xpath_strings(container.xpath(".//img/@src | .//img/@oldsrc"))

@@ -4,10 +4,24 @@ A paragraph is the concatenation of its text nodes with *no* separator (the site
 words across inline tags), ended by a block element or ``<br>``. Whitespace runs (including
 U+00A0 and U+3000) become one space; images, scripts and empty paragraphs are dropped.
 Each paragraph also records how much of it was bold, a strong cue for question paragraphs.
+
+Control characters never reach a briefing (issue 14): terminal escape sequences (ESC ``[``
+CSI, ESC ``]`` OSC up to BEL/ST, the C1 forms ``\x9b``/``\x9d``, other two-byte ESC codes) are
+removed whole, then every remaining C0/C1 control and DEL except the whitespace ones.
+Whitespace controls (tab, newline, CR, VT, FF, U+001C–U+001F, NEL U+0085) and the Unicode
+line/paragraph separators U+2028/U+2029 collapse to one space like any other whitespace run:
+they separate words (deleting them would glue two words), and paragraphs come from markup,
+never from these characters. The bidirectional embedding, override and isolate controls
+(U+202A–U+202E, U+2066–U+2069) are dropped: invisible, they carry no words in either
+language of these transcripts, and they can make a ledger *display* text in an order other
+than the one stored (the "Trojan Source" trick). The directional marks U+200E/U+200F are kept:
+they cannot reorder a run, and a page may need them around a right-to-left name.
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from lxml import etree
@@ -75,9 +89,29 @@ class Paragraph:
         return self.bold_chars >= min(length, len(self.text)) > 0
 
 
+# Whole terminal escape sequences: CSI (ESC [ or C1 0x9b) with its parameters and final byte,
+# OSC (ESC ] or C1 0x9d) up to BEL or ST, and the other ESC + one-character codes.
+_ESCAPE_SEQUENCE = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b\]|\x9d)[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[@-Z\\-_]?"
+)
+# Controls that are not whitespace for ``str.split`` (those collapse to a space instead),
+# plus the bidi embeddings, overrides and isolates. Every escape sequence starts with one.
+_CONTROL = re.compile(r"[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_controls(raw: str) -> str:
+    """``raw`` without escape sequences and non-whitespace controls (module docstring)."""
+    if _CONTROL.search(raw) is None:  # the common case: one scan in C
+        return raw
+    return _CONTROL.sub("", _ESCAPE_SEQUENCE.sub("", raw))
+
+
 def clean_text(raw: str) -> str:
-    """Collapse whitespace runs to one space and strip; drop invisible characters at the ends."""
-    return " ".join(raw.split()).strip(_INVISIBLE).strip()
+    """Drop controls, collapse whitespace runs to one space and strip; drop invisible
+    characters at the ends."""
+    return " ".join(strip_controls(raw).split()).strip(_INVISIBLE).strip()
 
 
 class _Collector:
@@ -130,10 +164,15 @@ def _classify_tag(tag: object) -> int:
     return _BOLD if name in BOLD_TAGS else _INLINE
 
 
-def _walk(el: etree._Element, out: _Collector, bold: bool) -> None:
-    # The hot loop of the parser (every element of every body): text handling is inlined,
-    # and childless inline elements (most <span>/<b>) are read without a recursive call.
-    kind = _kind(el.tag)
+def _walk(top: etree._Element, out: _Collector, bold: bool) -> None:
+    """Collect ``top``'s text (not its tail) into ``out``, in document order.
+
+    Iterative, with an explicit stack of open elements, so markup nested thousands deep
+    (libxml2 keeps up to 2047 levels) cannot exhaust Python's recursion limit. This is the hot
+    loop of the parser (every element of every body): text handling is inlined, and childless
+    inline elements (most <span>/<b>) are read without a stack push.
+    """
+    kind = _kind(top.tag)
     if kind == _SKIP:
         return
     if kind == _BREAK:
@@ -141,30 +180,52 @@ def _walk(el: etree._Element, out: _Collector, bold: bool) -> None:
         return
     if kind == _BLOCK:
         out.flush()
-    if not bold:
-        bold = kind == _BOLD or _styled_bold(el.get("style"))
+    bold = bold or kind == _BOLD or _styled_bold(top.get("style"))
     pieces = out.pieces
-    text = el.text
-    if text:
-        pieces.append(text)
+    if top.text:
+        pieces.append(top.text)
         if bold:
-            out.bold_chars += _visible_length(text)
-    for child in el:
-        if len(child) or _KINDS.get(child.tag, _SKIP) < _BOLD:
-            _walk(child, out, bold)
-        else:
+            out.bold_chars += _visible_length(top.text)
+    # (element, its kind, whether its text is bold, iterator over its children)
+    stack: list[tuple[etree._Element, int, bool, Iterator[etree._Element]]] = [
+        (top, kind, bold, iter(top))
+    ]
+    while stack:
+        el, kind, bold, children = stack[-1]
+        child = next(children, None)
+        if child is None:
+            stack.pop()
+            if kind == _BLOCK:
+                out.flush()
+            if stack:  # the tail of an element belongs to its parent (same boldness)
+                _add(out, el.tail, stack[-1][2])
+            continue
+        child_kind = _kind(child.tag)
+        if child_kind >= _BOLD and not len(child):  # childless inline: no push
             text = child.text
             if text:
                 pieces.append(text)
-                if bold or _KINDS[child.tag] == _BOLD or _styled_bold(child.get("style")):
+                if bold or child_kind == _BOLD or _styled_bold(child.get("style")):
                     out.bold_chars += _visible_length(text)
-        text = child.tail
-        if text:
-            pieces.append(text)
-            if bold:
-                out.bold_chars += _visible_length(text)
-    if kind == _BLOCK:
-        out.flush()
+            _add(out, child.tail, bold)
+            continue
+        if child_kind in (_SKIP, _BREAK):
+            if child_kind == _BREAK:
+                out.flush()
+            _add(out, child.tail, bold)
+            continue
+        if child_kind == _BLOCK:
+            out.flush()
+        child_bold = bold or child_kind == _BOLD or _styled_bold(child.get("style"))
+        _add(out, child.text, child_bold)
+        stack.append((child, child_kind, child_bold, iter(child)))
+
+
+def _add(out: _Collector, text: str | None, bold: bool) -> None:
+    if text:
+        out.pieces.append(text)
+        if bold:
+            out.bold_chars += _visible_length(text)
 
 
 def _visible_length(text: str) -> int:

@@ -1,8 +1,10 @@
 """The fixture cases of the extraction tests: which page, fetched from which URL.
 
 Every real page in ``shared/fixtures/mfa/pages`` that is an article, an error page or a list
-page is a case, plus the three reconstructed pages. The URL comes from ``manifest.json``;
-pages the manifest gives no URL for get one here (``held_on`` never depends on it).
+page is a case, plus the three reconstructed pages and the hard pages of
+``shared/fixtures/mfa/hard`` (real pages the parser once got wrong; their expected files were
+written by reading the pages). The URL comes from each folder's ``manifest.json``; pages the
+manifest gives no URL for get one here (``held_on`` never depends on it).
 """
 
 from __future__ import annotations
@@ -12,7 +14,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.conftest import MFA_PAGES, MFA_RECONSTRUCTED
+from tests.conftest import MFA_DIR, MFA_PAGES, MFA_RECONSTRUCTED
+
+MFA_HARD = MFA_DIR / "hard"
 
 EXPECTED_DIR = Path(__file__).resolve().parent / "expected"
 
@@ -48,13 +52,21 @@ class Case:
         return json.loads(self.expected_path.read_text(encoding="utf-8"))
 
 
-def _manifest_urls() -> dict[str, str]:
-    entries = json.loads((MFA_PAGES / "manifest.json").read_text(encoding="utf-8"))
+def _manifest_urls(folder: Path) -> dict[str, str]:
+    manifest = folder / "manifest.json"
+    if not manifest.exists():
+        return {}
+    entries = json.loads(manifest.read_text(encoding="utf-8"))
     return {e["file"]: e["url"] for e in entries if e.get("url")}
 
 
 def all_cases() -> list[Case]:
-    urls = {**_manifest_urls(), **EXTRA_URLS}
+    urls = {**_manifest_urls(MFA_PAGES), **_manifest_urls(MFA_HARD), **EXTRA_URLS}
     pages = [p for p in sorted(MFA_PAGES.glob("*.html")) if _CASE_FILE.search(p.name)]
     pages += sorted(MFA_RECONSTRUCTED.glob("*.html"))
+    pages += sorted(MFA_HARD.glob("*.html"))
     return [Case(p.name, p, urls[p.name]) for p in pages]
+
+
+def hard_cases() -> list[Case]:
+    return [c for c in all_cases() if c.path.parent == MFA_HARD]

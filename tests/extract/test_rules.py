@@ -260,3 +260,118 @@ def test_canonical_url_and_source():
 )
 def test_briefing_titles(title: str, language: str, briefing: bool):
     assert is_briefing_title(title, language) is briefing
+
+
+# -- issue 13: segmentation causes, one rule each ------------------------------------------
+
+
+def _zh(body: str) -> list:
+    return parse_html(zh_page(body), ZH_URL).exchanges
+
+
+def test_plain_paragraph_after_a_bold_question_is_the_answer():
+    body = (
+        "<p><b>问：问题一？</b></p><p>答：回答一。</p>"
+        "<p><b>追问：追问内容？</b></p><p>刚才我已经说过。</p><p>第二段回答。</p>"
+        "<p><b>问：问题二？</b></p><p>答：回答二。</p>"
+    )
+    ex = _zh(body)
+    assert [(e.follow_up, e.question) for e in ex] == [
+        (False, "问题一？"),
+        (True, "追问内容？"),
+        (False, "问题二？"),
+    ]
+    assert ex[1].answer == "刚才我已经说过。\n第二段回答。"
+    assert ex[1].turns[1].speaker is None and ex[1].answerer == "汪文斌"
+
+
+def test_answer_sentence_ending_in_a_colon_is_not_a_label():
+    body = (
+        "<p><b>深圳卫视记者：有何评论？</b></p><p>汪文斌：第一段。</p>"
+        "<p>我注意到网上很多人都在问：为什么？究竟为什么？</p>"
+        "<p>我注意到有中方媒体提出过这样一个问题：是吗？</p>"
+        "<p><b>中新社记者：第二个问题？</b></p><p>汪文斌：回答。</p>"
+    )
+    ex = _zh(body)
+    assert [e.asker for e in ex] == ["深圳卫视记者", "中新社记者"]
+    assert ex[0].answer.endswith("我注意到有中方媒体提出过这样一个问题：是吗？")
+
+
+def test_after_conference_lead_ins_keep_their_words():
+    zh = _zh(
+        "<p><b>新华社记者：问题？</b></p><p>汪文斌：回答。</p>"
+        "<p><b>会后，就《南华早报》记者所提问题，汪文斌表示：</b></p><p>会后的回答。</p>"
+    )
+    assert [e.after_conference for e in zh] == [False, True]
+    assert (zh[1].question, zh[1].answer) == (
+        "会后，就《南华早报》记者所提问题，汪文斌表示：",
+        "会后的回答。",
+    )
+    en = parse_html(
+        en_page(
+            "<p><b>Q: First?</b></p><p>A: One.</p><p>---</p>"
+            "<p><b>After the Press Conference, a journalist asked if China will help.</b></p>"
+            "<p>A: China will help.</p>"
+        ),
+        EN_URL,
+    ).exchanges
+    assert [(e.kind, e.after_conference) for e in en] == [("qa", False), ("qa", True)]
+    assert en[1].question == "After the Press Conference, a journalist asked if China will help."
+
+
+def test_answer_mentioning_after_the_press_conference_is_no_marker():
+    body = (
+        "<p><b>Q: First?</b></p><p>A: One.</p>"
+        "<p>As for your question, I need to check after the press conference.</p>"
+        "<p><b>Q: Second?</b></p><p>A: Two.</p>"
+    )
+    ex = parse_html(en_page(body), EN_URL).exchanges
+    assert [e.after_conference for e in ex] == [False, False]
+    assert ex[0].answer == "One.\nAs for your question, I need to check after the press conference."
+
+
+def test_interjection_then_a_new_question_starts_a_new_exchange():
+    body = (
+        "<p><b>问：问题一？</b></p><p>答：回答一。</p><p>（记者：我可以等到明天。）</p>"
+        "<p><b>问：问题二？</b></p><p>答：回答二。</p>"
+    )
+    ex = _zh(body)
+    assert [e.question for e in ex] == ["问题一？\n我可以等到明天。", "问题二？"]
+
+
+def test_later_remark_and_schedule_notice_are_not_the_last_answer():
+    ex = _zh(
+        "<p><b>问：问题？</b></p><p>答：回答。</p>"
+        "<p><b>21日晚些时候，汪文斌就此事进一步表示：</b></p><p>进一步的表态。</p>"
+    )
+    assert [(e.kind, e.answer) for e in ex] == [
+        ("qa", "回答。"),
+        ("statement", "21日晚些时候，汪文斌就此事进一步表示："),
+        ("statement", "进一步的表态。"),
+    ]
+    en = parse_html(
+        en_page(
+            "<p><b>AFP: Q?</b></p><p>Mao Ning: A.</p>"
+            "<p>The regular press conference will be adjourned on Friday and resumed on Monday.</p>"
+        ),
+        EN_URL,
+    ).exchanges
+    assert [e.kind for e in en] == ["qa", "statement"]
+
+
+def test_a_label_naming_two_outlets_is_the_asker_as_printed():
+    ex = _zh(
+        "<p><b>彭博社记者、土耳其阿纳多卢通讯社记者：问题？</b></p><p>汪文斌：回答。</p>"
+        "<p><b>路透社、彭博社记者：问题二？</b></p><p>汪文斌：回答二。</p>"
+    )
+    assert [e.asker for e in ex] == ["彭博社记者、土耳其阿纳多卢通讯社记者", "路透社、彭博社记者"]
+    en = parse_html(
+        en_page("<p><b>Reuters, Bloomberg: Q?</b></p><p>Mao Ning: A.</p>"), EN_URL
+    ).exchanges
+    assert en[0].asker == "Reuters, Bloomberg"
+
+
+def test_a_plain_question_paragraph_before_a_labelled_answer_stays_in_the_question():
+    body = "<p><b>问：问题第一段？</b></p><p>问题第二段，没有加粗。</p><p>答：回答。</p>"
+    ex = _zh(body)
+    assert (ex[0].question, ex[0].answer) == ("问题第一段？\n问题第二段，没有加粗。", "回答。")

@@ -79,9 +79,23 @@ def test_legacy_body_without_its_content_class(case: Case):
     assert rewritten(case, rewrite) == original(case)
 
 
+def unlabelled_answers(briefing: dict) -> list[int]:
+    """Exchanges whose answer has no label: after a bold question, bold is the only cue."""
+    return [
+        e["index"]
+        for e in briefing["exchanges"]
+        if any(
+            t["role"] == "official" and t["speaker"] is None and prev["role"] == "journalist"
+            for prev, t in zip(e["turns"], e["turns"][1:], strict=False)
+        )
+    ]
+
+
 @pytest.mark.parametrize("case", CASES, ids=_ids(CASES))
 def test_labels_found_without_bold(case: Case):
     html = case.path.read_bytes().decode("utf-8", "replace")
     if unbold(html) == html:
         pytest.skip("no bold markup")
-    assert structure(rewritten(case, unbold)) == structure(original(case))
+    if structure(rewritten(case, unbold)) != structure(original(case)):
+        # Only a page whose answers carry no label may lean on bold (issue 13, cause 1).
+        assert unlabelled_answers(original(case)), "labels depend on bold markup"
