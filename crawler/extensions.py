@@ -90,7 +90,7 @@ class Progress:
 
     def snapshot(self) -> dict[str, int]:
         get = self.stats.get_value
-        counts = {name: get(f"briefings/{name}", 0) for name in OUTCOMES}
+        counts = {str(name): get(f"briefings/{name}", 0) for name in OUTCOMES}
         return {
             "requests": get("downloader/request_count", 0),
             "pages": get("downloader/response_count", 0),

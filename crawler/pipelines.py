@@ -107,7 +107,7 @@ class CaptureWriter:
         finally:
             self.reactor.callFromThread(self.finished.callback, None)
 
-    def _next_batch(self) -> list[tuple[Fetch, Deferred]] | None:
+    def _next_batch(self) -> list[tuple[Fetch, Deferred[CaptureResult | Exception]]] | None:
         """What is queued (blocking for the first), up to ``max_batch``; None: stop."""
         first = self.queue.get()
         if first is self._STOP:
@@ -124,7 +124,7 @@ class CaptureWriter:
             batch.append(entry)
         return batch
 
-    def _write(self, batch: list[tuple[Fetch, Deferred]]) -> None:
+    def _write(self, batch: list[tuple[Fetch, Deferred[CaptureResult | Exception]]]) -> None:
         fetches = [fetch for fetch, _ in batch]
         try:
             results = self.archive.record_fetches(fetches)

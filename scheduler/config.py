@@ -362,7 +362,7 @@ def parse_config(doc: dict[str, Any], *, path: str | None = None) -> Config:
 
 
 def _positive_int(table: _Table, name: str, default: int) -> int:
-    value = table.get(name, int, default)
+    value: int = table.get(name, int, default)
     if value < 1:
         raise ConfigError(f"{table.key(name)}: must be at least 1, got {value}")
     return value

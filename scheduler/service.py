@@ -33,7 +33,7 @@ from apscheduler.triggers.base import BaseTrigger
 from scheduler.config import Config, build_trigger
 from scheduler.jobs import CHECK_KIND, JobDef, Jobs, Runner, job_defs, utcnow
 from scheduler.notify import Notifier
-from storage.api import Archive, resolve_db_url
+from storage.api import Archive, resolve_db_url, safe_url
 
 log = logging.getLogger("briefings.scheduler")
 
@@ -128,7 +128,7 @@ class SchedulerService:
             self._wind_down()
             return
         jobs = self.scheduler.get_jobs()
-        log.info("scheduler started: %d job(s), database %s", len(jobs), _safe(self.db_url))
+        log.info("scheduler started: %d job(s), database %s", len(jobs), safe_url(self.db_url))
         threading.Thread(target=self._shutdown_on_stop, name="stop-watch", daemon=True).start()
         self._started.set()
         self.scheduler.start()  # returns once _shutdown_on_stop has shut it down
@@ -186,10 +186,3 @@ def next_fire_times(trigger: BaseTrigger, now: datetime, count: int = 3) -> list
         times.append(slot)
         previous = slot
     return times
-
-
-def _safe(url: str) -> str:
-    """A database URL without its password, for logs."""
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)

@@ -138,6 +138,7 @@ __all__ = [
     "policy_from_json",
     "policy_to_json",
     "resolve_db_url",
+    "safe_url",
     "summarize_stats",
     "values",
     "word_diff",

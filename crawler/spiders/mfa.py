@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
@@ -95,8 +95,6 @@ class ListWalk:
 class BriefingSpider(scrapy.Spider):
     """Shared navigation; subclasses only name their source."""
 
-    name: ClassVar[str]
-
     def __init__(
         self,
         start_url: str | None = None,
@@ -117,7 +115,7 @@ class BriefingSpider(scrapy.Spider):
             choices = ", ".join(RevisitMode)
             raise ValueError(f"revisit must be one of {choices}, not {revisit}")
         self.revisit = RevisitMode(mode) if mode else None
-        hosts = {urlsplit(u).hostname for u in self.list_urls} - {None}
+        hosts = _hosts(self.list_urls)
         self.allowed_domains = sorted(hosts) if hosts else list(ALLOWED_HOSTS)
         self.known: set[str] = set()
         self.articles_requested: set[str] = set()
@@ -155,18 +153,19 @@ class BriefingSpider(scrapy.Spider):
             walk = ListWalk(self.full, self.max_pages, missing_limit, trust_known)
             self.walks.append(walk)
             walk.add([url])
-            request = self.next_list_request(len(self.walks) - 1)
-            if request is not None:
-                yield request
+            first = self.next_list_request(len(self.walks) - 1)
+            if first is not None:
+                yield first
 
     def revisit_requests(self) -> Iterable[scrapy.Request]:
         context = self.run
         if context is None:
             self.logger.warning("revisit needs the archive (RunBookkeeping extension is off)")
             return
+        assert self.revisit is not None
         targets = context.revisit_targets(self.revisit)
         # The archived URLs were fetched from allowed hosts before; keep to those hosts.
-        hosts = {urlsplit(t.url).hostname for t in targets} - {None}
+        hosts = _hosts(t.url for t in targets)
         self.allowed_domains = sorted(set(self.allowed_domains) | hosts)
         self.crawler.stats.set_value("briefings/revisit_targets", len(targets))
         for target in targets:
@@ -237,7 +236,7 @@ class BriefingSpider(scrapy.Spider):
 
     def list_failed(self, failure: Failure) -> Iterable[scrapy.Request | FetchedPage]:
         """A list page that could not be downloaded: an error capture, then walk on."""
-        request = failure.request
+        request = request_of(failure)
         walk_index = request.meta["walk"]
         walk = self.walks[walk_index]
         walk.missing_in_row += 1
@@ -271,7 +270,7 @@ class BriefingSpider(scrapy.Spider):
         yield self.failed_page(failure, kind="article")
 
     def failed_page(self, failure: Failure, *, kind: str) -> FetchedPage:
-        request = failure.request
+        request = request_of(failure)
         redirects = request.meta.get("redirect_urls") or []
         page = FetchedPage(
             source=self.name,
@@ -281,11 +280,21 @@ class BriefingSpider(scrapy.Spider):
             kind=kind,
             briefing_id=request.meta.get("briefing_id"),
         )
-        if failure.check(HttpError):
+        if isinstance(failure.value, HttpError):
             page.status = failure.value.response.status
         self.crawler.stats.set_value("briefings/last_error", f"{page.url}: {page.error}"[:300])
         self.logger.warning("fetch failed: %s: %s", page.url, page.error)
         return page
+
+
+def _hosts(urls: Iterable[str]) -> set[str]:
+    return {host for url in urls if (host := urlsplit(url).hostname)}
+
+
+def request_of(failure: Failure) -> scrapy.Request:
+    """The request a download failure is about (Scrapy sets it on the failure)."""
+    request: scrapy.Request = getattr(failure, "request")  # noqa: B009  (not in Failure's type)
+    return request
 
 
 def conditional_headers(target: Any) -> dict[str, str]:
@@ -301,7 +310,7 @@ def conditional_headers(target: Any) -> dict[str, str]:
 def describe_failure(failure: Failure) -> str:
     """One line: what went wrong with a download."""
     exc = failure.value
-    if failure.check(HttpError):
+    if isinstance(exc, HttpError):
         response = exc.response
         refused = response.meta.get("briefings_refused_redirect")
         if refused:

@@ -40,14 +40,19 @@ def parse_command(file: Path, source: str | None, url: str | None, compact: bool
       briefings parse t1794584.shtml --source mfa-zh --url https://www.fmprc.gov.cn/web/wjdt_674879/fyrbt_674889/t1794584.shtml
       briefings parse page.html | jq '.exchanges[] | {asker, answerer}'
     """
-    from crawler.extract import NotATranscript, decode_body, parse_briefing
-    from crawler.extract.templates import page_url_hint
+    from crawler.extract import (
+        MISSING_URL_REASON,
+        NotATranscript,
+        decode_body,
+        page_url,
+        parse_briefing,
+    )
 
     body = _read(file)
     selector = Selector(text=decode_body(body))
-    url = url or page_url_hint(selector)
+    url = url or page_url(selector)
     if not url:
-        fail(f"{file}: no URL given and the page declares none; pass --url", 1)
+        fail(f"{file}: {MISSING_URL_REASON}; pass --url URL", 1)
     if not url.lower().startswith(("http://", "https://")):
         fail(f"--url must be an http(s) URL, got {url!r}", 1)
     try:

@@ -47,7 +47,10 @@ def test_show_by_url_any_alias(cli, corpus):
 def test_show_unknown_is_a_clear_error(cli, corpus):
     for args, message in (
         (("show", "9999"), "error: no briefing with id 9999"),
-        (("show", "https://example.org/x.html"), "error: no briefing at https://example.org/x.html"),
+        (
+            ("show", "https://example.org/x.html"),
+            "error: no briefing at https://example.org/x.html",
+        ),
         (("show", "not-a-ref"), "error: not a briefing id or URL: 'not-a-ref'"),
         (("show", str(corpus["en2"]), "--version", "7"), "has no version 7 (it has 2)"),
     ):
