@@ -28,6 +28,7 @@ from scheduler.notify import Notice, Notifier
 from storage.api import (
     Archive,
     ChangeEvent,
+    NotFound,
     RevisitPolicy,
     RunRecord,
     policy_to_json,
@@ -131,15 +132,19 @@ class Jobs:
         self.notifier = notifier or Notifier(config.notify)
         self.stop_event = stop_event or threading.Event()
         self.clock = clock
-        # Reads only (a plain BEGIN on SQLite: never the write lock a crawl needs); the
-        # service migrates the schema at start, before any job runs.
-        self.archive = Archive.open(db_url, must_exist=False, migrate=False)
         self._source_locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
         self._idle = threading.Condition()
         self._in_flight = 0
 
     # -- entry point (what APScheduler calls) -----------------------------------------------
+
+    @contextmanager
+    def archive(self) -> Iterator[Archive]:
+        """The archive, for one job's reads (the service migrated it at start). Opened per
+        job, not held: an idle service holds no database connection."""
+        with Archive.open(self.db_url, must_exist=False, migrate=False) as archive:
+            yield archive
 
     def run(self, job: JobDef) -> JobRun | None:
         """Run one job; never raises (a crashed job must not take the service down)."""
@@ -238,11 +243,11 @@ class Jobs:
 
     def _after_run(self, outcome: JobRun, source: SourceConfig, started: datetime) -> None:
         """Notifications; their failures are logged by the notifier, never raised."""
-        archive = self.archive
-        record = archive.run(outcome.run_id) if outcome.run_id is not None else None
-        run = run_info(record, outcome, started)
-        outcome.events = archive.run_events(outcome.run_id, source.name, started)
-        streak = archive.failure_streak(source.name)
+        with self.archive() as archive:
+            record = _run_record(archive, outcome.run_id)
+            run = run_info(record, outcome, started)
+            outcome.events = archive.run_events(outcome.run_id, source.name, started)
+            streak = archive.failure_streak(source.name)
         if outcome.events:
             log.info("run %s: %d change event(s)", outcome.run_id, len(outcome.events))
             self.notifier.send(changes_notice(source.name, run, outcome.events))
@@ -250,7 +255,8 @@ class Jobs:
             self.notifier.send(failed_notice(source.name, run))
             if streak == self.config.failure_threshold:
                 self.notifier.send(streak_notice(source.name, run, streak))
-        self.notifier.write_atom(self.archive)
+        with self.archive() as archive:
+            self.notifier.write_atom(archive)
 
     # -- the "no briefing today" check ----------------------------------------------------
 
@@ -263,7 +269,8 @@ class Jobs:
         if day in self.config.holidays:
             return JobRun(job_id, source, CHECK_KIND, "holiday")
         midnight = datetime.combine(day, datetime.min.time(), tzinfo=tz)
-        found = self.archive.has_briefing_since(source, day, midnight)
+        with self.archive() as archive:
+            found = archive.has_briefing_since(source, day, midnight)
         if found:
             return JobRun(job_id, source, CHECK_KIND, "ok")
         log.warning(
@@ -274,6 +281,15 @@ class Jobs:
 
 
 # -- what notices say about a run ---------------------------------------------------------
+
+
+def _run_record(archive: Archive, run_id: int | None) -> RunRecord | None:
+    if run_id is None:
+        return None
+    try:
+        return archive.run(run_id)
+    except NotFound:  # a runner that reports a run the archive never saw
+        return None
 
 
 def run_info(row: RunRecord | None, outcome: JobRun, started: datetime) -> dict[str, Any]:

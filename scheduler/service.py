@@ -98,7 +98,8 @@ class SchedulerService:
     def _owes_catch_up(self, job: JobDef, trigger: BaseTrigger, now: datetime) -> bool:
         if self.config.missed_runs == "skip" or job.kind == CHECK_KIND:
             return False
-        last = self.jobs.archive.last_success(job.source, job.kind)
+        with self.jobs.archive() as archive:
+            last = archive.last_success(job.source, job.kind)
         return last is None or missed_slot(trigger, last, now)
 
     def install(self, now: datetime | None = None) -> list[PlannedJob]:
@@ -158,7 +159,6 @@ class SchedulerService:
     def _wind_down(self) -> None:
         if not self.jobs.wait_idle(STOP_GRACE_SECONDS):
             log.error("jobs still running after %.0fs; exiting anyway", STOP_GRACE_SECONDS)
-        self.jobs.archive.close()
         log.info("scheduler stopped")
 
     def _install_signal_handlers(self) -> None:

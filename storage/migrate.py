@@ -63,6 +63,19 @@ def include_object(
     return not (reflected and compare_to is None and is_ignored(type_, name))
 
 
+def version_schema(connection: Connection) -> str | None:
+    """Where Alembic keeps its version table: the connection's own schema on PostgreSQL.
+
+    Without it Alembic looks the table up through the search path, so a database whose
+    ``public`` schema holds an ``alembic_version`` would make a new schema earlier on the
+    path look migrated already (and stay empty).
+    """
+    if connection.dialect.name != "postgresql":
+        return None
+    schema = connection.exec_driver_sql("SELECT current_schema()").scalar()
+    return str(schema) if schema else None
+
+
 def alembic_config(connection: Connection | None = None) -> Config:
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
@@ -85,10 +98,11 @@ def _engine_for(url_or_engine: str | Engine | None) -> Iterator[Engine]:
 
 def upgrade(url_or_engine: str | Engine | None = None, revision: str = "head") -> str | None:
     """Apply migrations up to ``revision``; returns the revision the database is now at."""
-    with _engine_for(url_or_engine) as engine, engine.connect() as conn:
-        command.upgrade(alembic_config(conn), revision)
-        conn.commit()
-    return current_revision(engine)
+    with _engine_for(url_or_engine) as engine:
+        with engine.connect() as conn:
+            command.upgrade(alembic_config(conn), revision)
+            conn.commit()
+        return current_revision(engine)  # before a URL's own engine is disposed
 
 
 def downgrade(url_or_engine: str | Engine | None, revision: str) -> None:
@@ -104,7 +118,8 @@ def head_revision() -> str | None:
 def current_revision(url_or_engine: str | Engine | None = None) -> str | None:
     """The revision the database is at (None for an empty database)."""
     with _engine_for(url_or_engine) as engine, engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        opts = {"version_table_schema": version_schema(conn)}
+        return MigrationContext.configure(conn, opts=opts).get_current_revision()
 
 
 def is_current(engine: Engine) -> bool:
@@ -135,7 +150,12 @@ def check(url_or_engine: str | Engine | None = None) -> list[str]:
             problems.append(f"database at revision {current or 'none'}, migrations at {head}")
         with engine.connect() as conn:
             context = MigrationContext.configure(
-                conn, opts={"include_object": include_object, "compare_type": True}
+                conn,
+                opts={
+                    "include_object": include_object,
+                    "compare_type": True,
+                    "version_table_schema": version_schema(conn),
+                },
             )
             diffs = compare_metadata(context, Base.metadata)
         problems.extend(describe_diff(d) for d in diffs)

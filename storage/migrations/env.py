@@ -11,7 +11,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection
 
-from storage.migrate import include_object
+from storage.migrate import include_object, version_schema
 from storage.models import Base
 
 config = context.config
@@ -33,6 +33,7 @@ def run_migrations_online() -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         include_object=include_object,
+        version_table_schema=version_schema(connection),
         # On SQLite, one short transaction per migration (each begun with BEGIN IMMEDIATE by
         # make_engine, which also serializes concurrent upgrades), not one long one.
         transaction_per_migration=True,
