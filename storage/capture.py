@@ -1,32 +1,59 @@
-"""What one fetch means for the archive: the capture rules and suspects.
+"""What one fetch means for the archive: the capture rules.
 
-``CaptureRecorder`` records one fetch (a ``storage.fetch.Fetch``) inside the caller's transaction; new
-versions are written by ``storage.versions.write_version``. The caller
-(``storage.archive.Archive``) owns the transaction: ``BEGIN IMMEDIATE`` on SQLite, and on
-PostgreSQL the briefing's row is locked here ``FOR UPDATE`` before its latest version is read.
+``CaptureRecorder`` records one fetch (a ``storage.fetch.Fetch``) inside the caller's
+transaction: ``BEGIN IMMEDIATE`` on SQLite, and on PostgreSQL the briefing's row locked
+``FOR UPDATE`` here before its versions are read. Rules, for a fetch of location L (a URL)
+of a briefing B at observed time t:
 
-The hot path (a new or unchanged page) is a dozen statements: the raw body, the capture row,
-one lookup of briefing + location + latest version, and Core bulk inserts for the version's
-exchanges and change events; the ORM is kept for the briefing row, whose status rules are
-easiest to read as attribute changes.
+- 304 → ``not_modified``: L's latest version was seen again; a suspicion of L is cleared.
+- a transcript, compared with **L's own line** of versions (``storage.timeline``), at t:
+  - the same content as the version observed just before t → ``unchanged`` (seen again),
+    or as the one just after t (an older capture arriving late) → ``unchanged`` (seen earlier);
+  - content L served just before its latest version, soon after the switch → L is
+    *unstable* (``storage.flapping``), no version;
+  - otherwise → ``revised``: a new version in L's line at t, with its change events;
+    a version put between two others re-links the events around it and renumbers. A
+    fetch that lost most exchanges is ``suspect`` until a second identical fetch
+    ``confirm_after`` later confirms it.
+- a transcript at a URL that is not yet a location of its briefing (found by identity:
+  source, language, date, title) → a new location with its own line. Different text while
+  another copy lives → one ``republished`` event (the exchange-level diff in its detail),
+  never edits; the briefing's current text is the most recently published copy.
+- a location that now serves another briefing (another date) → ``suspect``, never merged.
+- gone evidence (``crawler.gone``) → L is ``suspect``; a second such fetch ``confirm_after``
+  later removes L: ``location-removed`` while another location lives, else
+  ``briefing-removed``. Evidence older than L's last good fetch changes nothing.
+- other errors → ``error``, never evidence of anything.
+
+The hot paths (a new briefing, an unchanged revisit) stay a handful of statements.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, insert, select, update
-from sqlalchemy.orm import Session, defer
+from sqlalchemy import Connection, bindparam, delete, insert, select, update
+from sqlalchemy.orm import Session
 
 from crawler.schema import content_hash
 from crawler.urls import canonical_url
-from storage import identity, rawstore
-from storage.enums import BriefingStatus
+from storage import identity, rawstore, timeline
+from storage.diff import VersionDiff, summarize
+from storage.enums import BriefingStatus, CaptureOutcome, ChangeType, VersionCause
 from storage.fetch import Derived, Fetch
-from storage.models import Briefing, BriefingLocation, Capture, Version, table_of
-from storage.versions import INSERT_EVENTS, inserted_id, reread_page, write_version
+from storage.flapping import FLAP_WINDOW, FlapState, starts_flapping
+from storage.models import Briefing, BriefingLocation, Capture, ChangeEvent, Version, table_of
+from storage.versions import (
+    EventContext,
+    diff_for,
+    insert_version,
+    inserted_id,
+    reread_page,
+    write_event,
+    write_events,
+)
 
 __all__ = ["CaptureRecorder", "CaptureResult"]
 
@@ -35,31 +62,19 @@ TRUNCATION_RATIO = 0.5
 TRUNCATION_MIN_LOSS = 2
 # Core tables: bulk inserts skip the ORM's unit of work.
 CAPTURE = table_of(Capture)
+CHANGE_EVENT = table_of(ChangeEvent)
 
 # Statements built once, executed with parameters (building one costs more than running it).
 INSERT_CAPTURE = insert(CAPTURE)
 COMPLETE_CAPTURE = update(CAPTURE).where(CAPTURE.c.id == bindparam("capture_id"))
-# Briefing, location and latest version at once, for the candidate URLs of a fetch.
-FIND_KNOWN = (
-    select(BriefingLocation.url, Briefing, Version)
-    .join(Briefing, Briefing.id == BriefingLocation.briefing_id)
-    .outerjoin(Version, and_(Version.briefing_id == Briefing.id, Version.is_latest))
-    .where(BriefingLocation.url.in_(bindparam("urls", expanding=True)))
-    .options(defer(Version.data))  # loaded only if a revision needs the diff
-)
 FIND_LOCATIONS = select(BriefingLocation.url, BriefingLocation.briefing_id).where(
     BriefingLocation.url.in_(bindparam("urls", expanding=True))
-)
-LATEST_VERSION = (
-    select(Version)
-    .where(Version.briefing_id == bindparam("briefing_id"), Version.is_latest)
-    .options(defer(Version.data))
 )
 PREVIOUS_SUSPECT_HASH = (
     select(CAPTURE.c.content_hash)
     .where(
-        CAPTURE.c.briefing_id == bindparam("briefing_id"),
-        CAPTURE.c.outcome == "suspect",
+        CAPTURE.c.location_id == bindparam("location_id"),
+        CAPTURE.c.outcome == CaptureOutcome.SUSPECT,
         CAPTURE.c.id != bindparam("capture_id"),
     )
     .order_by(CAPTURE.c.id.desc())
@@ -76,24 +91,20 @@ class CaptureResult:
     changes: int  # change events written by this capture
 
 
+Outcome = tuple[CaptureOutcome, int | None]
+
+
 class CaptureRecorder:
-    """Records one fetch inside the caller's transaction; ``record()`` once.
+    """Records one fetch inside the caller's transaction; ``record()`` once (rules: the
+    module docstring)."""
 
-    Rules, for a fetch of a briefing already in the archive:
-
-    - 304 → ``not_modified``: last seen/checked updated, nothing else.
-    - same normalized content as the latest version → ``unchanged``; clears a suspicion;
-      a removed briefing is ``restored``.
-    - different content → ``revised`` (a new version and its change events), unless the
-      new content lost most exchanges (``is_truncated``): then ``suspect``, and only a second
-      identical truncated fetch ``confirm_after`` later makes it a version.
-    - gone evidence (``Fetch.gone_evidence``) → ``suspect``; a second such fetch
-      ``confirm_after`` later → ``briefing-removed`` and status "removed", unless the
-      briefing is still served at another of its locations (then ``briefing-moved``).
-    - other errors → ``error``, never evidence of anything.
-    """
-
-    def __init__(self, session: Session, fetch: Fetch, confirm_after: timedelta) -> None:
+    def __init__(
+        self,
+        session: Session,
+        fetch: Fetch,
+        confirm_after: timedelta,
+        flap_window: timedelta = FLAP_WINDOW,
+    ) -> None:
         self.session = session
         self.conn: Connection = session.connection()
         self.row_locks = self.conn.dialect.name != "sqlite"  # SQLite: BEGIN IMMEDIATE
@@ -103,13 +114,14 @@ class CaptureRecorder:
         self.derived: Derived = fetch.derived
         self.now = fetch.fetched_at
         self.confirm_after = confirm_after
+        self.flap_window = flap_window
         self.urls = self._candidate_urls()
-        self.known_urls: set[str] = set()  # candidate URLs that are locations already
-        self.latest: Version | None = None  # the briefing's latest version before this fetch
+        self.known: dict[str, int] = {}  # candidate URL -> briefing id, for known locations
+        self.briefing: Briefing | None = None
+        self.location: BriefingLocation | None = None
         self.events = 0
         # The capture row, inserted first (versions and events point at it), completed last.
         self.capture_id = 0
-        self.briefing_id: int | None = None
         self.version_id: int | None = None
         self.content_hash: str | None = None
         self.reason = fetch.error or fetch.not_transcript
@@ -118,21 +130,22 @@ class CaptureRecorder:
 
     def record(self) -> CaptureResult:
         self.capture_id = self._insert_capture()
-        found = self._find_known()
+        self._find_known()
         if self.fetch.status_code == 304:
-            outcome, number = self._not_modified(found)
+            outcome, number = self._not_modified()
         elif self.fetch.briefing is not None:
-            outcome, number = self._parsed(found)
-        elif found is not None:
-            outcome, number = self._missing(found)
+            outcome, number = self._parsed()
+        elif self.location is not None:
+            outcome, number = self._missing()
         else:
-            outcome, number = ("error" if self.fetch.error else "not_transcript"), None
-        self.session.flush()  # the briefing's and latest version's changed columns
+            failed = CaptureOutcome.ERROR if self.fetch.error else CaptureOutcome.NOT_TRANSCRIPT
+            outcome, number = failed, None
+        self.session.flush()  # the briefing's, location's and versions' changed columns
         self._complete_capture(outcome)
         return CaptureResult(
             capture_id=self.capture_id,
             outcome=outcome,
-            briefing_id=self.briefing_id,
+            briefing_id=self.briefing.id if self.briefing else None,
             version_number=number,
             changes=self.events,
         )
@@ -159,27 +172,28 @@ class CaptureRecorder:
                 "last_modified": fetch.headers.get("last-modified"),
                 "content_type": fetch.headers.get("content-type"),
                 "body_sha256": sha,
-                "outcome": "error",  # set for real by _complete_capture
+                "outcome": CaptureOutcome.ERROR,  # set for real by _complete_capture
                 "reason": self.reason,
                 "parser_version": fetch.parser_version,
             },
         )
         return inserted_id(result)
 
-    def _complete_capture(self, outcome: str) -> None:
+    def _complete_capture(self, outcome: CaptureOutcome) -> None:
         self.conn.execute(
             COMPLETE_CAPTURE,
             {
                 "capture_id": self.capture_id,
                 "outcome": outcome,
                 "reason": self.reason,
-                "briefing_id": self.briefing_id,
+                "briefing_id": self.briefing.id if self.briefing else None,
+                "location_id": self.location.id if self.location else None,
                 "version_id": self.version_id,
                 "content_hash": self.content_hash,
             },
         )
 
-    # -- finding and locking the briefing ---------------------------------------------------
+    # -- finding and locking ------------------------------------------------------------------
 
     def _candidate_urls(self) -> list[str]:
         fetch = self.fetch
@@ -187,64 +201,55 @@ class CaptureRecorder:
         final = None if fetch.is_error_page else fetch.final_url
         return identity.canonical_urls([parsed_url, final, fetch.url])
 
-    def _find_known(self) -> Briefing | None:
-        """The briefing at the first candidate URL that is a known location, locked, with
-        its latest version (``self.latest``): one query on SQLite."""
+    def _find_known(self) -> None:
+        """The location at the first candidate URL that is known, and its briefing, locked."""
         if not self.urls:
-            return None
-        if self.row_locks:
-            return self._find_known_locking()
-        rows = self.session.execute(FIND_KNOWN, {"urls": self.urls}).all()
-        if not rows:
-            return None
-        self.known_urls = {url for url, _, _ in rows}
-        _, briefing, latest = min(rows, key=lambda row: self.urls.index(row[0]))
-        self.latest = latest
-        return self._checked(briefing)
-
-    def _find_known_locking(self) -> Briefing | None:
-        """PostgreSQL: find, lock ``FOR UPDATE``, then read the latest version (a statement
-        after the lock, so it sees what the previous holder of the lock committed)."""
+            return
         rows = self.session.execute(FIND_LOCATIONS, {"urls": self.urls}).all()
         if not rows:
-            return None
-        self.known_urls = {url for url, _ in rows}
-        _, briefing_id = min(rows, key=lambda row: self.urls.index(row[0]))
-        return self._lock(briefing_id)
+            return
+        self.known = {url: briefing_id for url, briefing_id in rows}
+        url, briefing_id = min(rows, key=lambda row: self.urls.index(row[0]))
+        self._lock(briefing_id)
+        self.location = self._location_at(url)
 
     def _lock(self, briefing_id: int) -> Briefing:
-        """The briefing, row-locked on PostgreSQL (on SQLite BEGIN IMMEDIATE serializes
-        already), and its latest version as ``self.latest``."""
+        """The briefing, row-locked on PostgreSQL (SQLite's BEGIN IMMEDIATE serializes
+        already); read after the lock, so it sees what the previous holder committed."""
         briefing = self.session.get(
             Briefing, briefing_id, with_for_update=self.row_locks, populate_existing=True
         )
         assert briefing is not None
-        self.latest = self.session.scalar(LATEST_VERSION, {"briefing_id": briefing_id})
-        return self._checked(briefing)
-
-    def _checked(self, briefing: Briefing) -> Briefing:
-        self.briefing_id = briefing.id
         briefing.last_checked = self.now
+        self.briefing = briefing
         return briefing
 
-    # -- the outcomes -------------------------------------------------------------------
+    def _location_at(self, url: str) -> BriefingLocation:
+        location = self.session.scalar(select(BriefingLocation).where(BriefingLocation.url == url))
+        assert location is not None
+        return location
 
-    def _not_modified(self, briefing: Briefing | None) -> tuple[str, int | None]:
-        if briefing is None:
-            return "not_modified", None
-        self._seen(briefing)
-        if briefing.status == "suspect":
+    # -- a 304 ----------------------------------------------------------------------------
+
+    def _not_modified(self) -> Outcome:
+        location = self.location
+        if location is None:
+            return CaptureOutcome.NOT_MODIFIED, None
+        latest = timeline.latest_of_line(self.session, location)
+        self._seen(location, latest)
+        if location.status == BriefingStatus.SUSPECT:
             # 304 to the validators of the last good capture: the page is fine again.
-            self._set_status(briefing, "active", None)
-        return "not_modified", self._latest_number()
+            self._set_location_status(location, BriefingStatus.ACTIVE, None)
+        return CaptureOutcome.NOT_MODIFIED, latest.number if latest else None
 
-    def _parsed(self, briefing: Briefing | None) -> tuple[str, int | None]:
+    # -- a transcript ---------------------------------------------------------------------
+
+    def _parsed(self) -> Outcome:
         parsed = self.fetch.briefing
-        data = self.derived.data
-        assert parsed is not None and data is not None
+        assert parsed is not None and self.derived.data is not None
         self.content_hash = self.derived.content_hash
-        location = canonical_url(parsed.url or self.fetch.final_url or self.fetch.url)
-        if briefing is None:
+        target = canonical_url(parsed.url or self.fetch.final_url or self.fetch.url)
+        if self.briefing is None:
             same = identity.find_by_identity(
                 self.session,
                 source=parsed.source,
@@ -254,76 +259,308 @@ class CaptureRecorder:
                 lock=self.row_locks,
             )
             if same is None:
-                return self._create(data, location)
-            briefing = self._lock(same.id)
-            self._republished(briefing, location)
-        elif not self._is_location(location):
-            identity.add_location(self.session, briefing, location, self.now)
-        return self._compare(briefing, data, location)
+                return self._create(target)
+            self._lock(same.id)
+            return self._first_at(self._add_location(target))
+        mismatch = self._other_briefing()
+        if mismatch is not None:
+            assert self.location is not None
+            return self._suspect_location(self.location, mismatch, self.content_hash), None
+        if target not in self.known:
+            return self._first_at(self._add_location(target))
+        if self.known[target] != self.briefing.id:  # the page names another briefing's URL
+            assert self.location is not None
+            reason = f"another briefing: the page names {target}, a location of briefing {self.known[target]}"
+            return self._suspect_location(self.location, reason, self.content_hash), None
+        self.location = self._location_at(target)
+        return self._in_line(self.location)
 
-    def _is_location(self, url: str) -> bool:
-        if url in self.urls:  # the lookup has answered for the candidate URLs
-            return url in self.known_urls
-        return identity.is_location(self.session, url)
+    def _other_briefing(self) -> str | None:
+        """Why the fetched page is another briefing than the location is filed under."""
+        parsed, briefing = self.fetch.briefing, self.briefing
+        assert parsed is not None and briefing is not None
+        held_on = identity.parse_held_on(parsed.held_on)
+        if (parsed.source, parsed.language) != (briefing.source, briefing.language):
+            return f"another briefing: the page is {parsed.source}/{parsed.language}"
+        if held_on and briefing.held_on and held_on != briefing.held_on:
+            return f"another briefing: held on {held_on.isoformat()}, {parsed.title!r}"
+        return None
 
-    def _create(self, data: dict[str, Any], location: str) -> tuple[str, int]:
+    def _create(self, url: str) -> Outcome:
+        parsed = self.fetch.briefing
+        assert parsed is not None
         briefing = Briefing(
-            source=data["source"],
-            language=data["language"],
-            url=location,
-            held_on=identity.parse_held_on(data.get("held_on")),
-            title=data.get("title"),
-            status="active",
+            source=parsed.source,
+            language=parsed.language,
+            url=url,
+            held_on=identity.parse_held_on(parsed.held_on),
+            title=parsed.title,
+            status=BriefingStatus.ACTIVE,
             first_seen=self.now,
             last_seen=self.now,
             last_checked=self.now,
         )
         self.session.add(briefing)
         self.session.flush()  # a concurrent insert of the same URL fails here: retried
-        identity.add_location(self.session, briefing, location, self.now)
-        self.briefing_id = briefing.id
-        return "new", self._new_version(briefing, data, first=True)
+        self.briefing = briefing
+        location = self._add_location(url)
+        version = self._write_version(location, before=None, after=None, first=True)
+        timeline.refresh_current(self.session, briefing)
+        return CaptureOutcome.NEW, version.number
 
-    def _republished(self, briefing: Briefing, location: str) -> None:
-        """The same briefing found at a new URL: a move only if no old location is live."""
-        old_urls = [loc.url for loc in briefing.locations]
-        identity.add_location(self.session, briefing, location, self.now)
-        if any(identity.location_is_live(self.session, briefing.id, url) for url in old_urls):
+    def _add_location(self, url: str) -> BriefingLocation:
+        assert self.briefing is not None
+        location = BriefingLocation(
+            briefing_id=self.briefing.id,
+            url=url,
+            first_seen=self.now,
+            last_seen=self.now,
+            status=BriefingStatus.ACTIVE,
+        )
+        self.session.add(location)
+        self.session.flush()
+        self.known[url] = self.briefing.id
+        self.location = location
+        return location
+
+    def _first_at(self, location: BriefingLocation) -> Outcome:
+        """The first version of a new location of a known briefing: a republication (another
+        live copy), a move (no other copy lives), or the same text at another URL."""
+        briefing = self.briefing
+        assert briefing is not None
+        current = self._current_version()
+        others_live = self._other_live_locations(location)
+        if current is None:  # a briefing whose versions were lost: start again
+            version = self._write_version(location, before=None, after=None, first=True)
+            timeline.refresh_current(self.session, briefing)
+            return CaptureOutcome.NEW, version.number
+        self._restore_briefing_if_removed(location)
+        same = current.content_hash == self.content_hash
+        old_url = briefing.url
+        if same:  # the same text at another URL: the line starts from that version
+            location.base_version_id = current.id
+            self._seen(location, current)
+            version = current
+        elif others_live:
+            version = self._republished(location, current)
+        else:  # moved, and edited on the way: the old copy is gone, so these are edits
+            version = self._write_version(location, before=current, after=None)
+        if not others_live:
+            self._briefing_event(ChangeType.BRIEFING_MOVED, {"from": old_url, "to": location.url})
+        timeline.refresh_current(self.session, briefing)
+        self._sync_briefing_status()
+        return (CaptureOutcome.UNCHANGED if same else CaptureOutcome.REVISED), version.number
+
+    def _republished(self, location: BriefingLocation, current: Version) -> Version:
+        """A second live copy with other text: one event carrying the exchange-level diff."""
+        data = self.derived.data
+        assert data is not None
+        diff = diff_for(self.conn, list(data.get("exchanges") or []), current)
+        version = self._write_version(location, before=current, after=None, diff=diff, events=False)
+        cosmetic = self._all_cosmetic(diff)
+        current_url = self._location_url(current.location_id)
+        detail = {
+            "url": location.url,
+            "from_url": current_url,
+            "summary": summarize(diff.counts()),
+            "counts": diff.counts(),
+            "cosmetic_only": cosmetic,
+            "changes": [_change_summary(c) for c in diff.changes],
+        }
+        context = self._context(location, current, version, observed_after=None)
+        write_event(self.conn, ChangeType.REPUBLISHED, context, detail=detail, cosmetic=cosmetic)
+        self.events += 1
+        return version
+
+    def _in_line(self, location: BriefingLocation) -> Outcome:
+        """Compare the fetch with the location's own versions around its observed time."""
+        versions = timeline.line(self.session, location)
+        if not versions:  # a location known from before its line existed (0004)
+            return self._first_at(location)
+        before, after = timeline.neighbours(versions, self.now)
+        changed = before is not None and before.content_hash != self.content_hash
+        if changed and after is None and before is not None and self._catch_up_parser(before):
+            versions = timeline.line(self.session, location)
+            before, after = timeline.neighbours(versions, self.now)
+        if before is not None and before.content_hash == self.content_hash:
+            return self._unchanged(location, before)
+        if after is not None and after.content_hash == self.content_hash:
+            return self._seen_earlier(location, before, after)
+        if after is None:
+            flapping = self._flapping(location, versions)
+            if flapping is not None:
+                return flapping
+        reference = before if before is not None else after
+        assert reference is not None
+        if self._is_truncated(reference) and not self._confirms(location, "truncated"):
+            reason = self._truncation_reason(reference)
+            return self._suspect_location(location, reason, self.content_hash), None
+        return self._revised(location, before, after)
+
+    def _unchanged(self, location: BriefingLocation, version: Version) -> Outcome:
+        self._seen(location, version)
+        self._clear_suspicion(location)
+        return CaptureOutcome.UNCHANGED, version.number
+
+    def _seen_earlier(
+        self, location: BriefingLocation, before: Version | None, after: Version
+    ) -> Outcome:
+        """An old capture of content the line has next: that version was there earlier."""
+        after.first_seen = self.now
+        self.version_id = after.id
+        self._touch_location(location)
+        if before is not None:  # the step before -> after happened by now at the latest
+            self.conn.execute(
+                update(CHANGE_EVENT)
+                .where(
+                    CHANGE_EVENT.c.location_id == location.id,
+                    CHANGE_EVENT.c.from_version == before.number,
+                    CHANGE_EVENT.c.to_version == after.number,
+                )
+                .values(observed_before=self.now)
+            )
+        return CaptureOutcome.UNCHANGED, after.number
+
+    def _revised(
+        self, location: BriefingLocation, before: Version | None, after: Version | None
+    ) -> Outcome:
+        briefing = self.briefing
+        assert briefing is not None
+        self._clear_suspicion(location, force=True)
+        if after is not None:  # out of order: the step before -> after is split in two
+            self._unlink(location, before, after)
+        version = self._write_version(location, before=before, after=after)
+        if after is not None:
+            self._relink(location, version, after)
+        timeline.refresh_current(self.session, briefing)
+        return CaptureOutcome.REVISED, version.number
+
+    # -- versions and events --------------------------------------------------------------------
+
+    def _write_version(
+        self,
+        location: BriefingLocation,
+        *,
+        before: Version | None,
+        after: Version | None,
+        first: bool = False,
+        events: bool = True,
+        diff: VersionDiff | None = None,
+    ) -> Version:
+        briefing = self.briefing
+        assert briefing is not None
+        data = self.derived.data
+        assert data is not None
+        exchanges = list(data.get("exchanges") or [])
+        if diff is None:
+            diff = diff_for(self.conn, exchanges, before, after)
+        number = 1 if first else timeline.next_number(self.session, briefing.id)
+        ref = insert_version(
+            self.session,
+            briefing_id=briefing.id,
+            location_id=location.id,
+            number=number,
+            data=data,
+            uids=diff.uids_after,
+            cause=VersionCause.PAGE,
+            parser_version=self.fetch.parser_version or "unknown",
+            capture_id=self.capture_id,
+            observed=self.now,
+            content=self.content_hash,
+            fingerprints=self.derived.fingerprints,
+            replaced_chars=self.fetch.replaced_chars,
+        )
+        if after is not None and timeline.renumber(self.session, briefing.id):
+            self.session.expire_all()
+            self.session.get(Briefing, briefing.id)  # reload what expire_all dropped
+        version = self.session.get(Version, ref.id)
+        assert version is not None
+        if events and before is not None and diff.changes:
+            context = self._context(location, before, version, observed_after=before.last_seen)
+            self.events += write_events(self.conn, diff.changes, context)
+        self.version_id = version.id
+        self._touch_location(location)
+        briefing.last_seen = max(briefing.last_seen, self.now)
+        return version
+
+    def _unlink(self, location: BriefingLocation, before: Version | None, after: Version) -> None:
+        """Forget the events of the step ``before -> after`` (a version goes between)."""
+        if before is None:
             return
-        self._event(briefing, "briefing-moved", detail={"from": briefing.url, "to": location})
-        briefing.url = location
-        self._set_status(briefing, "active", None)
+        self.conn.execute(
+            delete(CHANGE_EVENT).where(
+                CHANGE_EVENT.c.location_id == location.id,
+                CHANGE_EVENT.c.from_version == before.number,
+                CHANGE_EVENT.c.to_version == after.number,
+                CHANGE_EVENT.c.exchange_uid.is_not(None),
+            )
+        )
 
-    def _compare(
-        self, briefing: Briefing, data: dict[str, Any], location: str
-    ) -> tuple[str, int | None]:
-        latest = self.latest
-        if latest is None:  # a briefing whose versions were lost: start again
-            return "new", self._new_version(briefing, data)
-        if briefing.status == "removed":
-            self._event(briefing, "restored", detail={"url": location})
-            self._set_status(briefing, "active", None)
-        if self.content_hash != latest.content_hash and self._catch_up_parser(briefing):
-            latest = self.latest
-            assert latest is not None
-        if self.content_hash == latest.content_hash:
-            self._seen(briefing)
-            if briefing.status == "suspect":
-                self._set_status(briefing, "active", None)  # a false alarm, cleared
-            return "unchanged", latest.number
-        if self._is_truncated(latest, data) and not self._confirms_truncation(briefing):
-            return self._suspect(briefing, self._truncation_reason(latest, data)), None
-        self._set_status(briefing, "active", None)
-        return "revised", self._new_version(briefing, data)
+    def _relink(self, location: BriefingLocation, version: Version, after: Version) -> None:
+        """The events of the new step ``version -> after``, against ``after``'s own uids."""
+        from storage.diff import diff_exchanges
+        from storage.versions import exchanges_of, stored_uids
 
-    def _catch_up_parser(self, briefing: Briefing) -> bool:
+        after = self.session.get(Version, after.id) or after
+        result = diff_exchanges(
+            exchanges_of(version),
+            exchanges_of(after),
+            stored_uids(self.conn, version),
+            stored_uids(self.conn, after),
+        )
+        context = self._context(location, version, after, observed_after=version.last_seen)
+        context = replace(context, observed_before=after.first_seen)
+        self.events += write_events(self.conn, result.changes, context)
+
+    def _context(
+        self,
+        location: BriefingLocation,
+        before: Version | None,
+        after: Version,
+        *,
+        observed_after: datetime | None,
+    ) -> EventContext:
+        assert self.briefing is not None
+        return EventContext(
+            briefing_id=self.briefing.id,
+            location_id=location.id,
+            from_version=before.number if before is not None else None,
+            to_version=after.number,
+            cause=VersionCause.PAGE,
+            capture_id=self.capture_id,
+            detected_at=self.now,
+            observed_after=observed_after,
+            observed_before=self.now,
+        )
+
+    def _briefing_event(self, type_: ChangeType, detail: dict[str, Any]) -> None:
+        briefing = self.briefing
+        assert briefing is not None
+        number = self._current_number()
+        context = EventContext(
+            briefing_id=briefing.id,
+            location_id=self.location.id if self.location else None,
+            from_version=number,
+            to_version=number,
+            cause=VersionCause.PAGE,
+            capture_id=self.capture_id,
+            detected_at=self.now,
+            observed_after=None,
+            observed_before=self.now,
+        )
+        write_event(self.conn, type_, context, detail=detail)
+        self.events += 1
+
+    def _catch_up_parser(self, latest: Version) -> bool:
         """The latest version came from another parser version: read its stored page again
         with the current parser first. What that changes becomes a version of cause
         "parser" (as ``briefings reparse`` writes), so the comparison with this fetch shows
         only what the page changed, never what the parser learned. True when it wrote one.
         """
-        latest, current = self.latest, self.fetch.parser_version
-        if latest is None or not current or latest.parser_version == current:
+        current = self.fetch.parser_version
+        briefing = self.briefing
+        assert briefing is not None
+        if not current or latest.parser_version == current:
             return False
         data = reread_page(self.session, latest, briefing.source)
         if data is None:  # no stored page, or it no longer parses: compare as it is
@@ -331,140 +568,336 @@ class CaptureRecorder:
         if content_hash(data) == latest.content_hash:
             latest.parser_version = current  # this parser reads the page the same way
             return False
-        ref, _ = write_version(
-            self.session,
-            briefing,
-            data,
-            latest=latest,
-            cause="parser",
-            parser_version=current,
-            capture_id=latest.capture_id,
-            now=self.now,
-        )
-        self.latest = self.session.get(Version, ref.id)
+        from storage.reparse import write_parser_version
+
+        write_parser_version(self.session, briefing, latest, data, current, now=self.now)
         return True
 
-    def _missing(self, briefing: Briefing) -> tuple[str, int | None]:
+    # -- flapping -------------------------------------------------------------------------------
+
+    def _flapping(self, location: BriefingLocation, versions: list[Version]) -> Outcome | None:
+        """The rules of ``storage.flapping`` (None: an ordinary revision follows)."""
+        state = FlapState.from_json(location.flap)
+        by_hash = {v.content_hash: v for v in versions}
+        seen = by_hash.get(self.content_hash or "")
+        if state is not None:
+            if seen is not None and state.variant(seen.id):
+                return self._flap_seen(location, state, seen)
+            self._stabilize(location, state, settled_on=state.newer)  # new content: settled
+            return None
+        latest, earlier = versions[-1], (versions[-2] if len(versions) > 1 else None)
+        if earlier is None or seen is None or seen.id != earlier.id:
+            return None
+        if not starts_flapping(latest.first_seen, self.now, self.flap_window):
+            return None  # a revert long after the switch: an ordinary revision
+        return self._start_flapping(location, earlier, latest)
+
+    def _start_flapping(
+        self, location: BriefingLocation, older: Version, newer: Version
+    ) -> Outcome:
+        switch = list(
+            self.conn.scalars(
+                select(CHANGE_EVENT.c.id).where(
+                    CHANGE_EVENT.c.location_id == location.id,
+                    CHANGE_EVENT.c.from_version == older.number,
+                    CHANGE_EVENT.c.to_version == newer.number,
+                    CHANGE_EVENT.c.suppressed.is_(None),
+                )
+            )
+        )
+        if switch:
+            self.conn.execute(
+                update(CHANGE_EVENT)
+                .where(CHANGE_EVENT.c.id.in_(switch))
+                .values(suppressed="unstable")
+            )
+        state = FlapState(
+            since=self.now,
+            older=older.id,
+            newer=newer.id,
+            suppressed=tuple(switch),
+            streak_version=older.id,
+            streak_since=self.now,
+            streak_count=1,
+        )
+        location.flap = state.to_json()
+        detail = {
+            "url": location.url,
+            "variants": [older.number, newer.number],
+            "window_hours": self.flap_window.total_seconds() / 3600,
+            "suppressed_events": len(switch),
+        }
+        self._location_event(ChangeType.UNSTABLE, location, detail)
+        self._seen(location, older)
+        self.reason = f"unstable: serves versions {older.number} and {newer.number} in turn"
+        return CaptureOutcome.UNCHANGED, older.number
+
+    def _flap_seen(self, location: BriefingLocation, state: FlapState, seen: Version) -> Outcome:
+        state = state.seen(seen.id, self.now)
+        location.flap = state.to_json()
+        self._seen(location, seen)
+        settled = state.settled(self.now, self.flap_window)
+        if settled is None:
+            self.reason = f"unstable: served version {seen.number}"
+            return CaptureOutcome.UNCHANGED, seen.number
+        return self._stabilize(location, state, settled_on=settled)
+
+    def _stabilize(
+        self, location: BriefingLocation, state: FlapState, *, settled_on: int
+    ) -> Outcome:
+        """Back to one content: the switch's events return; settling on the older variant
+        is a real revert, written as a version first seen when the older content returned."""
+        location.flap = None
+        if state.suppressed:
+            self.conn.execute(
+                update(CHANGE_EVENT)
+                .where(CHANGE_EVENT.c.id.in_(state.suppressed))
+                .values(suppressed=None)
+            )
+        older = self.session.get(Version, state.older)
+        newer = self.session.get(Version, state.newer)
+        assert older is not None and newer is not None
+        detail = {
+            "url": location.url,
+            "settled_on": (older if settled_on == older.id else newer).number,
+        }
+        self._location_event(ChangeType.STABILIZED, location, detail)
+        if settled_on != state.older:
+            return CaptureOutcome.UNCHANGED, newer.number
+        observed, self.now = self.now, state.streak_since  # the revert began then
+        try:
+            version = self._write_version(location, before=newer, after=None)
+        finally:
+            self.now = observed
+        self._seen(location, version)
+        assert self.briefing is not None
+        timeline.refresh_current(self.session, self.briefing)
+        return CaptureOutcome.REVISED, version.number
+
+    def _location_event(
+        self, type_: ChangeType, location: BriefingLocation, detail: dict[str, Any]
+    ) -> None:
+        assert self.briefing is not None
+        number = self._current_number()
+        context = EventContext(
+            briefing_id=self.briefing.id,
+            location_id=location.id,
+            from_version=number,
+            to_version=number,
+            cause=VersionCause.PAGE,
+            capture_id=self.capture_id,
+            detected_at=self.now,
+            observed_after=None,
+            observed_before=self.now,
+        )
+        write_event(self.conn, type_, context, detail=detail)
+        self.events += 1
+
+    # -- gone -----------------------------------------------------------------------------------
+
+    def _missing(self) -> Outcome:
+        location, briefing = self.location, self.briefing
+        assert location is not None and briefing is not None
         evidence = self.fetch.gone_evidence()
         if evidence is None:
-            return "error", None
-        if briefing.status == "removed":
-            return "not_transcript", None  # still gone; already reported
-        url = canonical_url(self.fetch.url)
-        elsewhere = self._live_elsewhere(briefing, url)
-        if elsewhere is not None:
-            if briefing.url == url:
-                self._event(briefing, "briefing-moved", detail={"from": url, "to": elsewhere})
-                briefing.url = elsewhere
-            return "not_transcript", None
-        if self._confirms(briefing, "gone", None):
-            self._event(briefing, "briefing-removed", detail={"url": url, "reason": evidence})
-            self._set_status(briefing, "removed", f"gone: {evidence}")
-            self.reason = f"confirmed removal: {evidence}"
-            return "suspect", None
-        return self._suspect(briefing, f"gone: {evidence}"), None
+            return CaptureOutcome.ERROR, None
+        if self.now < location.last_seen:  # a later fetch already served the transcript
+            self.reason = f"{evidence} (older than the last good fetch: changes nothing)"
+            return CaptureOutcome.NOT_TRANSCRIPT, None
+        if location.status == BriefingStatus.REMOVED:
+            return CaptureOutcome.NOT_TRANSCRIPT, None  # still gone; already reported
+        return self._suspect_location(location, f"gone: {evidence}", None), None
 
-    # -- suspicion ------------------------------------------------------------------------
-
-    @staticmethod
-    def _is_truncated(latest: Version, data: dict[str, Any]) -> bool:
-        before, after = latest.exchange_count, len(data.get("exchanges") or [])
-        return after < before * TRUNCATION_RATIO and before - after >= TRUNCATION_MIN_LOSS
-
-    @staticmethod
-    def _truncation_reason(latest: Version, data: dict[str, Any]) -> str:
-        after = len(data.get("exchanges") or [])
-        return f"truncated: {after} of {latest.exchange_count} exchanges"
-
-    def _confirms_truncation(self, briefing: Briefing) -> bool:
-        return self._confirms(briefing, "truncated", self.content_hash)
-
-    def _confirms(self, briefing: Briefing, kind: str, content: str | None) -> bool:
-        """A second suspect fetch of the same kind (and content), late enough."""
-        if briefing.status != "suspect" or not (briefing.status_reason or "").startswith(kind):
-            return False
-        since = briefing.status_since or self.now
-        if self.now - since < self.confirm_after:
-            return False
-        return content is None or self._previous_suspect_hash(briefing) == content
-
-    def _suspect(self, briefing: Briefing, reason: str) -> str:
-        """Mark the briefing suspect; the clock restarts unless this repeats the suspicion."""
+    def _suspect_location(
+        self, location: BriefingLocation, reason: str, content: str | None
+    ) -> CaptureOutcome:
+        """Suspect ``location``; a second suspicion of the same kind late enough confirms:
+        a truncated page becomes a version, anything else removes the location."""
         kind = reason.split(":", 1)[0]
-        repeated = briefing.status == "suspect" and (briefing.status_reason or "").startswith(kind)
-        if kind == "truncated":
-            repeated = repeated and self._previous_suspect_hash(briefing) == self.content_hash
+        # (A confirmed truncation is a revision: ``_in_line`` decides that before this.)
+        if kind != "truncated" and self._confirms(location, kind, content):
+            self._remove_location(location, reason)
+            self.reason = f"confirmed removal: {reason.split(': ', 1)[-1]}"
+            return CaptureOutcome.SUSPECT
+        repeated = self._repeats(location, kind, content)
         if not repeated:
-            briefing.status = BriefingStatus.SUSPECT
-            briefing.status_since = self.now
-        briefing.status_reason = reason
+            location.status = BriefingStatus.SUSPECT
+            location.status_since = self.now
+        location.status_reason = reason
         self.reason = reason
-        return "suspect"
+        self._sync_briefing_status()
+        return CaptureOutcome.SUSPECT
 
-    def _previous_suspect_hash(self, briefing: Briefing) -> str | None:
+    def _confirms(self, location: BriefingLocation, kind: str, content: str | None = None) -> bool:
+        """A second suspect fetch of the same kind (and content), late enough."""
+        if not self._repeats(location, kind, content):
+            return False
+        since = location.status_since or self.now
+        return self.now - since >= self.confirm_after
+
+    def _repeats(self, location: BriefingLocation, kind: str, content: str | None) -> bool:
+        if location.status != BriefingStatus.SUSPECT:
+            return False
+        if not (location.status_reason or "").startswith(kind):
+            return False
+        if kind != "truncated":
+            return True
+        return self._previous_suspect_hash(location) == (content or self.content_hash)
+
+    def _previous_suspect_hash(self, location: BriefingLocation) -> str | None:
         return self.conn.scalar(
-            PREVIOUS_SUSPECT_HASH, {"briefing_id": briefing.id, "capture_id": self.capture_id}
+            PREVIOUS_SUSPECT_HASH, {"location_id": location.id, "capture_id": self.capture_id}
         )
 
-    def _live_elsewhere(self, briefing: Briefing, url: str) -> str | None:
-        for location in identity.other_locations(self.session, briefing.id, url):
-            if identity.location_is_live(self.session, briefing.id, location.url):
-                return location.url
-        return None
+    def _remove_location(self, location: BriefingLocation, reason: str) -> None:
+        briefing = self.briefing
+        assert briefing is not None
+        evidence = reason.split(": ", 1)[-1]
+        location.status = BriefingStatus.REMOVED
+        location.status_since = self.now
+        location.status_reason = reason
+        if self._other_live_locations(location):
+            detail = {"url": location.url, "reason": evidence}
+            self._location_event(ChangeType.LOCATION_REMOVED, location, detail)
+            timeline.refresh_current(self.session, briefing)
+        else:
+            self._briefing_event(
+                ChangeType.BRIEFING_REMOVED, {"url": location.url, "reason": evidence}
+            )
+        self._sync_briefing_status()
 
-    def _set_status(self, briefing: Briefing, status: str, reason: str | None) -> None:
+    def _clear_suspicion(self, location: BriefingLocation, *, force: bool = False) -> None:
+        """A good fetch: the location serves the transcript (again)."""
+        if location.status == BriefingStatus.REMOVED:
+            self._restore_location(location)
+        elif location.status == BriefingStatus.SUSPECT or force:
+            self._set_location_status(location, BriefingStatus.ACTIVE, None)
+
+    def _restore_location(self, location: BriefingLocation) -> None:
+        briefing = self.briefing
+        assert briefing is not None
+        if briefing.status == BriefingStatus.REMOVED:
+            self._briefing_event(ChangeType.RESTORED, {"url": location.url})
+        else:
+            self._location_event(ChangeType.LOCATION_RESTORED, location, {"url": location.url})
+        self._set_location_status(location, BriefingStatus.ACTIVE, None)
+        timeline.refresh_current(self.session, briefing)
+
+    def _restore_briefing_if_removed(self, location: BriefingLocation) -> None:
+        briefing = self.briefing
+        assert briefing is not None
+        if briefing.status == BriefingStatus.REMOVED:
+            self._briefing_event(ChangeType.RESTORED, {"url": location.url})
+            self._sync_briefing_status()
+
+    def _set_location_status(
+        self, location: BriefingLocation, status: BriefingStatus, reason: str | None
+    ) -> None:
+        if location.status != status or location.status_reason != reason:
+            location.status = status
+            location.status_reason = reason
+            location.status_since = self.now if status != BriefingStatus.ACTIVE else None
+        self._sync_briefing_status()
+
+    def _sync_briefing_status(self) -> None:
+        """The briefing is active while a location is, suspect while one is only suspect,
+        removed when every location is."""
+        briefing = self.briefing
+        assert briefing is not None
+        self.session.flush()
+        locations = timeline.briefing_locations(self.session, briefing.id)
+        for status in (BriefingStatus.ACTIVE, BriefingStatus.SUSPECT, BriefingStatus.REMOVED):
+            deciding = [loc for loc in locations if loc.status == status]
+            if deciding:
+                self._set_briefing_status(briefing, status, deciding[0])
+                return
+
+    @staticmethod
+    def _set_briefing_status(
+        briefing: Briefing, status: BriefingStatus, location: BriefingLocation
+    ) -> None:
+        reason = None if status == BriefingStatus.ACTIVE else location.status_reason
         if briefing.status == status and briefing.status_reason == reason:
             return
-        briefing.status = BriefingStatus(status)
+        briefing.status = status
         briefing.status_reason = reason
-        briefing.status_since = self.now if status != "active" else None
+        briefing.status_since = None if status == BriefingStatus.ACTIVE else location.status_since
 
-    # -- versions and events ------------------------------------------------------------
+    # -- small helpers --------------------------------------------------------------------------
 
-    def _latest_number(self) -> int | None:
-        return self.latest.number if self.latest is not None else None
+    def _is_truncated(self, reference: Version) -> bool:
+        before, after = reference.exchange_count, len(self.fetch.briefing.exchanges)  # type: ignore[union-attr]
+        return after < before * TRUNCATION_RATIO and before - after >= TRUNCATION_MIN_LOSS
 
-    def _seen(self, briefing: Briefing, version_id: int | None = None) -> None:
-        """The briefing (and its latest version, or the one just written) was seen now."""
-        briefing.last_seen = self.now
-        if version_id is not None:
-            self.version_id = version_id
-        elif self.latest is not None:
-            self.latest.last_seen = self.now
-            self.version_id = self.latest.id
-        identity.touch_locations(self.session, self.urls, self.now)
+    def _truncation_reason(self, reference: Version) -> str:
+        after = len(self.fetch.briefing.exchanges)  # type: ignore[union-attr]
+        return f"truncated: {after} of {reference.exchange_count} exchanges"
 
-    def _new_version(self, briefing: Briefing, data: dict[str, Any], *, first: bool = False) -> int:
-        version, events = write_version(
-            self.session,
-            briefing,
-            data,
-            latest=self.latest,
-            cause="page",
-            parser_version=self.fetch.parser_version or "unknown",
-            capture_id=self.capture_id,
-            now=self.now,
-            content=self.content_hash,
-            first=first,
-            fingerprints=self.derived.fingerprints,
+    def _current_version(self) -> Version | None:
+        assert self.briefing is not None
+        return self.session.scalar(
+            select(Version).where(Version.briefing_id == self.briefing.id, Version.is_latest)
         )
-        self.events += events
-        self._seen(briefing, version.id)
-        return version.number
 
-    def _event(self, briefing: Briefing, type_: str, *, detail: dict[str, Any]) -> None:
-        number = self._latest_number()
-        self.conn.execute(
-            INSERT_EVENTS,
-            {
-                "detected_at": self.now,
-                "type": type_,
-                "cause": "page",
-                "briefing_id": briefing.id,
-                "from_version": number,
-                "to_version": number,
-                "detail": detail,
-                "capture_id": self.capture_id,
-            },
+    def _current_number(self) -> int | None:
+        current = self._current_version()
+        return current.number if current is not None else None
+
+    def _other_live_locations(self, location: BriefingLocation) -> list[BriefingLocation]:
+        assert self.briefing is not None
+        return [
+            other
+            for other in timeline.briefing_locations(self.session, self.briefing.id)
+            if other.id != location.id and other.status == BriefingStatus.ACTIVE
+        ]
+
+    def _location_url(self, location_id: int | None) -> str | None:
+        if location_id is None:
+            return None
+        location = self.session.get(BriefingLocation, location_id)
+        return location.url if location else None
+
+    @staticmethod
+    def _all_cosmetic(diff: VersionDiff) -> bool:
+        from storage.cosmetic import is_cosmetic_edit
+
+        return bool(diff.changes) and all(
+            c.type == ChangeType.EDITED
+            and c.before is not None
+            and c.after is not None
+            and is_cosmetic_edit(c.before, c.after)
+            for c in diff.changes
         )
-        self.events += 1
+
+    def _seen(self, location: BriefingLocation, version: Version | None) -> None:
+        """``location`` (and ``version``, which it served) was seen now."""
+        if version is not None:
+            version.last_seen = max(version.last_seen, self.now)
+            self.version_id = version.id
+        self._touch_location(location)
+        assert self.briefing is not None
+        self.briefing.last_seen = max(self.briefing.last_seen, self.now)
+
+    def _touch_location(self, location: BriefingLocation) -> None:
+        location.last_seen = max(location.last_seen, self.now)
+
+
+def _change_summary(change: Any) -> dict[str, Any]:
+    """One exchange change of a republication, compact (the full diff: ``briefings diff``)."""
+    from storage.cosmetic import is_cosmetic_edit
+
+    cosmetic = bool(
+        change.type == ChangeType.EDITED
+        and change.before is not None
+        and change.after is not None
+        and is_cosmetic_edit(change.before, change.after)
+    )
+    return {
+        "type": change.type,
+        "exchange": change.exchange_id,
+        "index_before": change.index_before,
+        "index_after": change.index_after,
+        "asker": change.asker,
+        "fields": list(change.fields),
+        "cosmetic": cosmetic,
+    }

@@ -66,6 +66,14 @@ class ChangeType(StrEnum):
     BRIEFING_REMOVED = "briefing-removed"
     RESTORED = "restored"
     BRIEFING_MOVED = "briefing-moved"
+    # A second live copy at another URL with different text: one event, not edits.
+    REPUBLISHED = "republished"
+    # One copy taken down (or back) while another location still serves the briefing.
+    LOCATION_REMOVED = "location-removed"
+    LOCATION_RESTORED = "location-restored"
+    # A location serving two contents in turn, and its return to one (storage.flapping).
+    UNSTABLE = "unstable"
+    STABILIZED = "stabilized"
 
     @property
     def is_exchange_change(self) -> bool:
@@ -74,6 +82,15 @@ class ChangeType(StrEnum):
 
 EXCHANGE_CHANGE_TYPES = frozenset(
     {ChangeType.ADDED, ChangeType.REMOVED, ChangeType.EDITED, ChangeType.MOVED}
+)
+# Events about where and how a briefing is served, not about its text.
+LOCATION_CHANGE_TYPES = frozenset(
+    {
+        ChangeType.LOCATION_REMOVED,
+        ChangeType.LOCATION_RESTORED,
+        ChangeType.UNSTABLE,
+        ChangeType.STABILIZED,
+    }
 )
 
 

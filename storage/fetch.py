@@ -49,6 +49,8 @@ class Fetch:
     error: str | None
     parser_version: str | None
     fetched_at: datetime
+    # Characters the page's bytes could not be decoded to (``crawler.extract.ParseReport``).
+    replaced_chars: int = 0
     derived: Derived | None = None  # see prepared(); computed on the way when missing
 
     def prepared(self) -> Fetch:
@@ -99,6 +101,7 @@ def make_fetch(
     error: str | None = None,
     parser_version: str | None = None,
     fetched_at: datetime | None = None,
+    replaced_chars: int = 0,
 ) -> Fetch:
     """A ``Fetch`` from ``Archive.record_capture``'s keywords (headers normalized, UTC; a
     schema dict for ``briefing`` is read into the typed ``Briefing``)."""
@@ -116,6 +119,7 @@ def make_fetch(
         error=error,
         parser_version=parser_version,
         fetched_at=as_utc(fetched_at) if fetched_at else utcnow(),
+        replaced_chars=replaced_chars,
     )
 
 

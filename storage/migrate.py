@@ -158,8 +158,31 @@ def check(url_or_engine: str | Engine | None = None) -> list[str]:
                 },
             )
             diffs = compare_metadata(context, Base.metadata)
-        problems.extend(describe_diff(d) for d in diffs)
+        problems.extend(describe_diff(d) for d in without_unnamed_fk_pairs(diffs))
         return problems
+
+
+def without_unnamed_fk_pairs(diffs: list[Any]) -> list[Any]:
+    """Drop a ``remove_fk`` of an unnamed reflected constraint paired with an ``add_fk`` of
+    the same columns and target: SQLite cannot name a foreign key that ``ALTER TABLE ADD
+    COLUMN`` created (migration 0004), so reflection finds it nameless, not missing."""
+
+    def signature(fk: Any) -> tuple[Any, ...]:
+        return (
+            fk.table.name,
+            tuple(c.name for c in fk.columns),
+            fk.referred_table.name,
+            tuple(e.column.name for e in fk.elements),
+        )
+
+    unnamed = {signature(d[1]): d for d in diffs if _is(d, "remove_fk") and not d[1].name}
+    added = {signature(d[1]): d for d in diffs if _is(d, "add_fk")}
+    paired = {id(d) for sig in unnamed.keys() & added.keys() for d in (unnamed[sig], added[sig])}
+    return [d for d in diffs if id(d) not in paired]
+
+
+def _is(diff: Any, op: str) -> bool:
+    return isinstance(diff, tuple) and diff[0] == op
 
 
 def describe_diff(diff: Any) -> str:

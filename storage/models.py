@@ -130,7 +130,13 @@ class Briefing(Base):
 
 
 class BriefingLocation(Base):
-    """Every canonical URL a briefing has been seen at (aliases, republications)."""
+    """Every canonical URL a briefing has been seen at (aliases, republications).
+
+    Each location keeps its own line of versions (``Version.location_id``) and its own
+    status: one location going dead while another lives is a location event, not a
+    briefing removal. ``flap`` holds the "unstable" state of a location that serves two
+    contents in turn (``storage.flapping``).
+    """
 
     __tablename__ = "briefing_location"
 
@@ -141,6 +147,16 @@ class BriefingLocation(Base):
     url: Mapped[str] = mapped_column(String(2000), unique=True)
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[BriefingStatus] = mapped_column(
+        EnumText(BriefingStatus, 16), default=BriefingStatus.ACTIVE
+    )
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    status_since: Mapped[datetime | None]
+    flap: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    # A location first seen serving a version another location has already (an alias URL,
+    # a move): its line starts with that version instead of a copy of it. No foreign key:
+    # version and location point at each other.
+    base_version_id: Mapped[int | None]
 
     briefing: Mapped[Briefing] = relationship(back_populates="locations")
 
@@ -166,6 +182,9 @@ class Capture(Base):
     # content_hash of the briefing this fetch parsed to (also when suspect: a second suspect
     # fetch with the same hash confirms a truncation).
     content_hash: Mapped[str | None] = mapped_column(String(64))
+    location_id: Mapped[int | None] = mapped_column(
+        ForeignKey("briefing_location.id", ondelete="SET NULL")
+    )
 
     run: Mapped[CrawlRun | None] = relationship(back_populates="captures")
 
@@ -187,6 +206,13 @@ class Version(Base):
     first_seen: Mapped[datetime] = mapped_column(default=utcnow)
     last_seen: Mapped[datetime] = mapped_column(default=utcnow)
     capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id", use_alter=True))
+    # The location whose line of versions this one is in (null: written before 0004).
+    location_id: Mapped[int | None] = mapped_column(
+        ForeignKey("briefing_location.id", ondelete="SET NULL"), index=True
+    )
+    # Characters the page's bytes could not be decoded to (U+FFFD in the text): the raw
+    # bytes are stored, and a later parser may read them better.
+    replaced_chars: Mapped[int] = mapped_column(Integer, default=0)
 
     briefing: Mapped[Briefing] = relationship(back_populates="versions", foreign_keys=[briefing_id])
     exchanges: Mapped[list[Exchange]] = relationship(
@@ -255,6 +281,19 @@ class ChangeEvent(Base):
     after: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # e.g. word diff, URLs of a move
     capture_id: Mapped[int | None] = mapped_column(ForeignKey("capture.id"))
+    # An edit of typography only (quotes, dashes, widths, spacing): not in the default ledger.
+    cosmetic: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Why the event is kept out of the default ledger (e.g. "unstable": a page serving two
+    # contents in turn); null for a plain event.
+    suppressed: Mapped[str | None] = mapped_column(String(16))
+    location_id: Mapped[int | None] = mapped_column(
+        ForeignKey("briefing_location.id", ondelete="SET NULL")
+    )
+    # When it happened, as far as the archive saw: after the last observation of the old
+    # state, at or before the first observation of the new one (detected_at is when the
+    # archive recorded it: an import records old history today).
+    observed_after: Mapped[datetime | None]
+    observed_before: Mapped[datetime | None] = mapped_column(index=True)
 
 
 def table_of(model: type[Base]) -> Table:

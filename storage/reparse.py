@@ -17,17 +17,18 @@ import os
 import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.schema import content_hash
-from storage import rawstore
-from storage.enums import PAGE_OUTCOMES, RunKind, VersionCause
+from storage import rawstore, timeline
+from storage.enums import RunKind, VersionCause
 from storage.models import Briefing, Capture, Version
 from storage.types import utcnow
-from storage.versions import write_version
+from storage.versions import EventContext, VersionRef, diff_for, insert_version, write_events
 
 if TYPE_CHECKING:
     from storage.api import Archive
@@ -103,44 +104,97 @@ def reparse(
 def _reparse_one(
     session: Session, briefing_id: int, parse: ParseFn, parser_version: str, summary: ReparseSummary
 ) -> None:
+    """Each location's latest version, read again from the page it was read from."""
     briefing = session.get(Briefing, briefing_id, with_for_update=True)
-    latest = session.scalar(
-        select(Version).where(Version.briefing_id == briefing_id, Version.is_latest)
-    )
-    capture = session.scalar(
-        select(Capture)
-        .where(
-            Capture.briefing_id == briefing_id,
-            Capture.body_sha256.is_not(None),
-            Capture.outcome.in_(PAGE_OUTCOMES),
+    if briefing is None:
+        summary.skipped += 1
+        return
+    latest_versions = [
+        version
+        for location in timeline.briefing_locations(session, briefing_id)
+        if (version := timeline.latest_of_line(session, location)) is not None
+    ]
+    if not latest_versions:  # versions from before location lines: the current one
+        current = session.scalar(
+            select(Version).where(Version.briefing_id == briefing_id, Version.is_latest)
         )
-        .order_by(Capture.id.desc())
-        .limit(1)
-    )
-    if briefing is None or latest is None or capture is None or capture.body_sha256 is None:
+        latest_versions = [current] if current is not None else []
+    pages = [
+        (version, capture)
+        for version in latest_versions
+        if (capture := _page_of(session, version)) is not None
+    ]
+    if not pages:
         summary.skipped += 1
         return
     summary.checked += 1
-    body = rawstore.get(session, capture.body_sha256)
-    url = capture.final_url or capture.url
-    try:
-        parsed = parse(body, url, source=briefing.source, content_type=capture.content_type)
-    except Exception as exc:  # a parser that rejects or crashes on a stored page: report it
-        summary.failed += 1
-        summary.failures.append(f"briefing {briefing_id}: {type(exc).__name__}: {exc}")
-        return
-    data = parsed.to_dict() if hasattr(parsed, "to_dict") else dict(parsed)
-    if content_hash(data) == latest.content_hash:
-        latest.parser_version = parser_version  # checked: this parser reads it the same way
-        return
-    write_version(
+    changed = False
+    for version, capture in pages:
+        assert capture.body_sha256 is not None
+        body = rawstore.get(session, capture.body_sha256)
+        url = capture.final_url or capture.url
+        try:
+            parsed = parse(body, url, source=briefing.source, content_type=capture.content_type)
+        except Exception as exc:  # a parser that rejects or crashes on a stored page: report it
+            summary.failed += 1
+            summary.failures.append(f"briefing {briefing_id}: {type(exc).__name__}: {exc}")
+            return
+        data = parsed.to_dict() if hasattr(parsed, "to_dict") else dict(parsed)
+        if content_hash(data) == version.content_hash:
+            version.parser_version = parser_version  # checked: this parser reads it the same
+            continue
+        write_parser_version(session, briefing, version, data, parser_version, now=utcnow())
+        changed = True
+    summary.changed += int(changed)
+
+
+def _page_of(session: Session, version: Version) -> Capture | None:
+    """The capture a version was read from, when its page is stored."""
+    capture = session.get(Capture, version.capture_id) if version.capture_id else None
+    if capture is None or capture.body_sha256 is None:
+        return None
+    return capture
+
+
+def write_parser_version(
+    session: Session,
+    briefing: Briefing,
+    version: Version,
+    data: dict[str, Any],
+    parser_version: str,
+    *,
+    now: datetime,
+) -> VersionRef:
+    """What a newer parser reads on ``version``'s page, as the next version of its line,
+    with cause "parser" (and its events too): never an edit by the ministry."""
+    conn = session.connection()
+    exchanges = list(data.get("exchanges") or [])
+    diff = diff_for(conn, exchanges, version)
+    observed = max(now, version.last_seen)
+    ref = insert_version(
         session,
-        briefing,
-        data,
-        latest=latest,
+        briefing_id=briefing.id,
+        location_id=version.location_id,
+        number=timeline.next_number(session, briefing.id),
+        data=data,
+        uids=diff.uids_after,
         cause=VersionCause.PARSER,
         parser_version=parser_version,
-        capture_id=capture.id,
-        now=utcnow(),
+        capture_id=version.capture_id,
+        observed=observed,
+        replaced_chars=version.replaced_chars,
     )
-    summary.changed += 1
+    context = EventContext(
+        briefing_id=briefing.id,
+        location_id=version.location_id,
+        from_version=version.number,
+        to_version=ref.number,
+        cause=VersionCause.PARSER,
+        capture_id=version.capture_id,
+        detected_at=now,
+        observed_after=None,
+        observed_before=observed,
+    )
+    write_events(conn, diff.changes, context)
+    timeline.refresh_current(session, briefing)
+    return ref

@@ -1,8 +1,12 @@
-"""New versions: a version row with its exchanges (uids from the diff) and change events.
+"""Writing versions: a version row with its exchanges, and the change events between two
+versions of one location's line.
 
-``write_version`` is shared by captures (cause "page", ``storage.capture``) and reparse
-(cause "parser", ``storage.reparse``); ``reread_page`` parses a version's stored page again
-with the current parser. The caller holds the transaction and the briefing's lock.
+``insert_version`` writes a version (its exchanges in bulk, uids given by the caller);
+``diff_for`` computes what changed between two versions and hands the new one its uids;
+``write_events`` stores those changes as ``change_event`` rows, each classified cosmetic or
+substantive (``storage.cosmetic``) and bounded by the observed times of the two versions.
+``reread_page`` parses a version's stored page again with the current parser. The caller
+(``storage.capture``, ``storage.reparse``) holds the transaction and the briefing's lock.
 """
 
 from __future__ import annotations
@@ -12,13 +16,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, CursorResult, bindparam, func, insert, select
+from sqlalchemy import Connection, CursorResult, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from crawler.schema import content_hash
-from storage import identity, rawstore
-from storage.diff import diff_exchanges, exchange_fingerprint, new_uid
-from storage.models import Briefing, Capture, ChangeEvent, Exchange, Version, table_of
+from storage import rawstore
+from storage.cosmetic import is_cosmetic_edit
+from storage.diff import ExchangeChange, VersionDiff, diff_exchanges, exchange_fingerprint, new_uid
+from storage.enums import ChangeType, VersionCause
+from storage.models import Capture, ChangeEvent, Exchange, Version, table_of
 
 CHANGE_EVENT_FIELDS = (
     "type",
@@ -49,68 +55,116 @@ EXCHANGE_UIDS = (
     .where(EXCHANGE.c.version_id == bindparam("version_id"))
     .order_by(EXCHANGE.c.position)
 )
-LAST_NUMBER = select(func.max(VERSION.c.number)).where(
-    VERSION.c.briefing_id == bindparam("briefing_id")
-)
 
 
 @dataclass(frozen=True, slots=True)
 class VersionRef:
-    """A version written by ``write_version`` (its row is in the database, not the ORM)."""
+    """A version written by ``insert_version`` (its row is in the database, not the ORM)."""
 
     id: int
     number: int
 
 
-def write_version(
+def stored_uids(conn: Connection, version: Version) -> list[str]:
+    return list(conn.scalars(EXCHANGE_UIDS, {"version_id": version.id}))
+
+
+def exchanges_of(version: Version) -> list[dict[str, Any]]:
+    return list((version.data or {}).get("exchanges") or [])
+
+
+def diff_for(
+    conn: Connection,
+    exchanges: list[dict[str, Any]],
+    before: Version | None,
+    after: Version | None = None,
+) -> VersionDiff:
+    """What changed from ``before`` to the new ``exchanges``, and the new exchanges' uids.
+
+    Exchanges matched to ``before`` keep its uids. With ``after`` (the new version is put
+    between two versions of a line, out of order), exchanges ``before`` does not have but
+    ``after`` has take ``after``'s uids, so the exchange is one exchange across the line.
+    """
+    if before is None and after is None:
+        uids = [new_uid() for _ in exchanges]
+        return VersionDiff(uids_after=uids, changes=[])
+    if before is None:
+        assert after is not None
+        reverse = diff_exchanges(exchanges_of(after), exchanges, stored_uids(conn, after))
+        return VersionDiff(uids_after=list(reverse.uids_after), changes=[])
+    result = diff_exchanges(exchanges_of(before), exchanges, stored_uids(conn, before))
+    if after is not None:
+        result = _borrow_uids(conn, result, exchanges, before, after)
+    return result
+
+
+def _borrow_uids(
+    conn: Connection,
+    result: VersionDiff,
+    exchanges: list[dict[str, Any]],
+    before: Version,
+    after: Version,
+) -> VersionDiff:
+    """Exchanges new since ``before`` take the uid ``after`` gave them, where it has them."""
+    inherited = set(stored_uids(conn, before))
+    later_uids = stored_uids(conn, after)
+    later = diff_exchanges(exchanges_of(after), exchanges, later_uids)
+    used = {uid for uid in result.uids_after if uid in inherited}
+    uids = []
+    for i, uid in enumerate(result.uids_after):
+        borrowed = later.uids_after[i]
+        if uid not in inherited and borrowed in later_uids and borrowed not in used:
+            uid = borrowed
+            used.add(uid)
+        uids.append(uid)
+    changes = [_renamed(change, result.uids_after, uids) for change in result.changes]
+    return VersionDiff(uids_after=uids, changes=changes)
+
+
+def _renamed(change: ExchangeChange, old: list[str], new: list[str]) -> ExchangeChange:
+    if change.index_after is not None and change.exchange_id == old[change.index_after]:
+        change.exchange_id = new[change.index_after]
+    return change
+
+
+def insert_version(
     session: Session,
-    briefing: Briefing,
-    data: dict[str, Any],
     *,
-    latest: Version | None,
-    cause: str,
+    briefing_id: int,
+    location_id: int | None,
+    number: int,
+    data: dict[str, Any],
+    uids: Sequence[str],
+    cause: VersionCause,
     parser_version: str,
     capture_id: int | None,
-    now: datetime,
+    observed: datetime,
     content: str | None = None,
-    first: bool = False,
     fingerprints: Sequence[str] | None = None,
-) -> tuple[VersionRef, int]:
-    """A new latest version of ``briefing`` with its exchanges and change events.
-
-    Shared by captures (cause "page") and reparse (cause "parser"). The caller holds the
-    briefing's lock; the unique (briefing_id, number) constraint backs it up. ``content``:
-    ``content_hash(data)`` if the caller has it already; ``first``: the briefing was created
-    in this transaction (it has no versions); ``fingerprints``: of ``data``'s exchanges, if
-    computed already. Returns the version and the number of change
-    events written.
-    """
+    is_latest: bool = False,
+    replaced_chars: int = 0,
+) -> VersionRef:
+    """A version row and its exchange rows. ``is_latest`` is set by the caller's choice of
+    the briefing's current version (``storage.timeline.refresh_current``)."""
     conn = session.connection()
     exchanges = list(data.get("exchanges") or [])
-    if latest is None:
-        uids, changes = [new_uid() for _ in exchanges], []
-    else:
-        before_uids = list(conn.scalars(EXCHANGE_UIDS, {"version_id": latest.id}))
-        result = diff_exchanges(list(latest.data.get("exchanges") or []), exchanges, before_uids)
-        uids, changes = list(result.uids_after), list(result.changes)
-        latest.is_latest = False
-        session.flush()  # the partial unique index allows one latest version at a time
-    number = 1 if first else _next_number(conn, briefing.id)
     version_id = inserted_id(
         conn.execute(
             INSERT_VERSION,
             {
-                "briefing_id": briefing.id,
+                "briefing_id": briefing_id,
+                "location_id": location_id,
                 "number": number,
                 "content_hash": content or content_hash(data),
                 "parser_version": parser_version,
                 "cause": cause,
                 "data": data,
                 "exchange_count": len(exchanges),
-                "is_latest": True,
-                "first_seen": now,
-                "last_seen": now,
+                "is_latest": is_latest,
+                "first_seen": observed,
+                "last_seen": observed,
                 "capture_id": capture_id,
+                "replaced_chars": replaced_chars,
             },
         )
     )
@@ -118,17 +172,75 @@ def write_version(
     if exchanges:
         if fingerprints is None:
             fingerprints = [exchange_fingerprint(ex) for ex in exchanges]
-        rows = exchange_rows(version, briefing.id, exchanges, uids, fingerprints)
+        rows = exchange_rows(version, briefing_id, exchanges, list(uids), fingerprints)
         conn.execute(INSERT_EXCHANGES, rows)
-    rows = [
-        change_event_row(change.as_row(), briefing.id, latest, version, cause, capture_id, now)
-        for change in changes
-    ]
+    return version
+
+
+@dataclass(frozen=True, slots=True)
+class EventContext:
+    """What every event of one step of a line shares."""
+
+    briefing_id: int
+    location_id: int | None
+    from_version: int | None
+    to_version: int | None
+    cause: VersionCause
+    capture_id: int | None
+    detected_at: datetime
+    observed_after: datetime | None
+    observed_before: datetime | None
+
+
+def write_events(conn: Connection, changes: Sequence[ExchangeChange], context: EventContext) -> int:
+    """The exchange-level changes of one step as change events; returns how many."""
+    rows = [change_event_row(change, context) for change in changes]
     if rows:
         conn.execute(INSERT_EVENTS, rows)
-    briefing.title = data.get("title") or briefing.title
-    briefing.held_on = identity.parse_held_on(data.get("held_on")) or briefing.held_on
-    return version, len(rows)
+    return len(rows)
+
+
+def write_event(
+    conn: Connection,
+    type_: ChangeType,
+    context: EventContext,
+    *,
+    detail: dict[str, Any],
+    cosmetic: bool = False,
+) -> None:
+    """One briefing- or location-level event (no exchange)."""
+    row: dict[str, Any] = dict.fromkeys(CHANGE_EVENT_FIELDS)
+    row.update(type=type_, detail=detail)
+    conn.execute(INSERT_EVENTS, _with_context(row, context, cosmetic=cosmetic))
+
+
+def change_event_row(change: ExchangeChange, context: EventContext) -> dict[str, Any]:
+    row = change.as_row()
+    event = {key: row.get(key) for key in CHANGE_EVENT_FIELDS}
+    cosmetic = (
+        change.type == ChangeType.EDITED
+        and change.before is not None
+        and change.after is not None
+        and is_cosmetic_edit(change.before, change.after)
+    )
+    return _with_context(event, context, cosmetic=cosmetic)
+
+
+def _with_context(row: dict[str, Any], context: EventContext, *, cosmetic: bool) -> dict[str, Any]:
+    row.update(
+        briefing_id=context.briefing_id,
+        location_id=context.location_id,
+        from_version=context.from_version,
+        to_version=context.to_version,
+        cause=context.cause,
+        capture_id=context.capture_id,
+        detected_at=context.detected_at,
+        observed_after=context.observed_after,
+        observed_before=context.observed_before,
+        cosmetic=cosmetic,
+        suppressed=None,
+    )
+    return row
 
 
 def reread_page(session: Session, version: Version, source: str) -> dict[str, Any] | None:
@@ -152,11 +264,6 @@ def inserted_id(result: CursorResult[Any]) -> int:
     key = result.inserted_primary_key
     assert key is not None
     return int(key[0])
-
-
-def _next_number(conn: Connection, briefing_id: int) -> int:
-    last = conn.scalar(LAST_NUMBER, {"briefing_id": briefing_id})
-    return (last or 0) + 1
 
 
 def exchange_rows(
@@ -186,24 +293,3 @@ def exchange_rows(
             zip(exchanges, uids, fingerprints, strict=True)
         )
     ]
-
-
-def change_event_row(
-    row: dict[str, Any],
-    briefing_id: int,
-    latest: Version | None,
-    version: VersionRef,
-    cause: str,
-    capture_id: int | None,
-    now: datetime,
-) -> dict[str, Any]:
-    event = {key: row.get(key) for key in CHANGE_EVENT_FIELDS}
-    event.update(
-        briefing_id=briefing_id,
-        from_version=latest.number if latest else None,
-        to_version=version.number,
-        cause=cause,
-        capture_id=capture_id,
-        detected_at=now,
-    )
-    return event

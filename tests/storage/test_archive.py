@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
+
 from sqlalchemy import select
 
 from storage import rawstore
@@ -115,8 +117,14 @@ def test_uids_are_inherited_by_matched_exchanges(archive: Archive, engine) -> No
 
 
 def test_revert_is_two_versions(archive: Archive, engine) -> None:
+    """A, B, then A again days later (beyond the flapping window): a real revert."""
     a, b = make_briefing(4), make_briefing(4, answers={0: "Changed answer zero entirely."})
-    outcomes = [record(archive, None, d).outcome for d in (a, b, a)]
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    times = [start + timedelta(days=3 * k) for k in range(3)]
+    outcomes = [
+        record(archive, None, d, fetched_at=t).outcome
+        for d, t in zip((a, b, a), times, strict=True)
+    ]
     assert outcomes == ["new", "revised", "revised"]
     assert rows(engine, Version.number, order_by=Version.number) == [(1,), (2,), (3,)]
     assert count(engine, ChangeEvent) == 2

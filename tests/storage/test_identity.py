@@ -54,9 +54,13 @@ def test_move_when_old_location_is_gone(archive: Archive, engine) -> None:
     assert rows(engine, Briefing.url, Briefing.status) == [(NEW, "active")]
 
 
-def test_old_url_gone_after_republication_is_a_move_not_a_removal(archive, engine) -> None:
+def test_old_url_gone_after_republication_is_a_location_event_not_a_removal(
+    archive, engine
+) -> None:
+    """One copy going dead while another lives: the location is removed, the briefing not."""
     record(archive, None, make_briefing(3, url=OLD))
     record(archive, None, make_briefing(3, url=NEW))
+    outcomes = []
     for _ in range(3):
         result = archive.record_capture(
             None,
@@ -66,9 +70,14 @@ def test_old_url_gone_after_republication_is_a_move_not_a_removal(archive, engin
             body=b"x",
             not_transcript="error page",
         )
-        assert result.outcome == "not_transcript"
+        outcomes.append(result.outcome)
+    assert outcomes == ["suspect", "suspect", "not_transcript"]  # suspected, confirmed, gone
     assert rows(engine, Briefing.url, Briefing.status) == [(NEW, "active")]
-    assert rows(engine, ChangeEvent.type) == [("briefing-moved",)]
+    assert rows(engine, ChangeEvent.type) == [("location-removed",)]
+    assert dict(rows(engine, BriefingLocation.url, BriefingLocation.status)) == {
+        OLD: "removed",
+        NEW: "active",
+    }
 
 
 def test_same_date_different_title_is_another_briefing(archive: Archive, engine) -> None:
