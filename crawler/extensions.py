@@ -155,6 +155,7 @@ class RunBookkeeping:
         self.crawler = crawler
         self.db_url: str | None = settings.get("BRIEFINGS_DB_URL")
         self.revisit_policy: str | None = settings.get("BRIEFINGS_REVISIT_POLICY")
+        self.confirm_after = settings.getfloat("BRIEFINGS_CONFIRM_AFTER", 3600)
         self.ttl = settings.getfloat("BRIEFINGS_LEASE_TTL", 300)
         self.holder = settings.get("BRIEFINGS_LEASE_HOLDER") or new_holder()
         self.progress = Progress(
@@ -186,7 +187,9 @@ class RunBookkeeping:
         source = spider.name
         kind = getattr(spider, "kind", "discovery")
         try:
-            self.archive = archive = Archive.open(self.db_url, must_exist=False)
+            self.archive = archive = Archive.open(
+                self.db_url, must_exist=False, confirm_after=self.confirm_after
+            )
             archive.mark_stale_runs()
             if not self.take_lease(source):
                 self.crawler.stats.set_value("briefings/busy", 1)

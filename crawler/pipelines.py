@@ -26,7 +26,7 @@ from twisted.internet.defer import Deferred
 
 from crawler import gone
 from crawler.extensions import ActiveRun, RunBookkeeping
-from crawler.extract import PARSER_VERSION, NotATranscript, parse_html
+from crawler.extract import PARSER_VERSION, NotATranscript, ParseReport, parse_html
 from crawler.items import FetchedPage
 from storage.api import Archive, CaptureResult, Fetch, make_fetch
 
@@ -51,19 +51,23 @@ def interpret(page: FetchedPage) -> dict[str, Any]:
         return {"not_transcript": gone.not_found_reason(page.status)}
     if not page.body:
         return {"not_transcript": "empty body"}
+    report = ParseReport()
     try:
         briefing = parse_html(
             page.body,
             page.final_url or page.url,
             source=page.source,
             content_type=page.content_type,
+            report=report,
         )
     except NotATranscript as exc:
         return {"not_transcript": exc.reason}
     except Exception as exc:  # a parser bug must cost one page, not the run
         first_line = (str(exc).strip().splitlines() or [""])[0]
         return {"error": f"parser failed: {type(exc).__name__}: {first_line}"[:500]}
-    return {"briefing": briefing}
+    # Bytes that are no text in the page's encoding: kept as U+FFFD in the version, counted
+    # on it; the raw bytes are stored, so a later parser can do better.
+    return {"briefing": briefing, "replaced_chars": report.replaced}
 
 
 class CaptureWriter:

@@ -66,5 +66,8 @@ BRIEFINGS_PROGRESS_EVERY = 5  # one progress line per N events (responses + item
 BRIEFINGS_LEASE_TTL = 300  # seconds; renewed every TTL/3 while the crawl runs
 BRIEFINGS_LEASE_HOLDER = None  # None: hostname:pid:random
 BRIEFINGS_LIST_MISSING_LIMIT = 3  # incremental walk stops after this many missing pages in a row
+# Seconds after a first suspect fetch (a page gone, truncated) that a second one may confirm
+# it; ``briefings crawl --revisit suspect --confirm-now`` sets 0 (a second fetch still needed).
+BRIEFINGS_CONFIRM_AFTER = 3600
 
 FEED_EXPORT_ENCODING = "utf-8"

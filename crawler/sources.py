@@ -188,4 +188,5 @@ class RevisitMode(StrEnum):
     """Which archived briefings a revisit crawl fetches again."""
 
     DUE = "due"  # those the revisit policy says are due (and suspects ready to confirm)
+    SUSPECT = "suspect"  # only the suspect ones ready to be confirmed or cleared
     ALL = "all"  # every briefing of the source

@@ -138,9 +138,12 @@ class EventFilter:
     answerers: tuple[str, ...] = ()
     keywords: tuple[str, ...] = ()
     include_parser: bool = False  # parser-caused versions are not ministry edits
+    include_cosmetic: bool = False  # typography-only edits are not worth a notice
 
     def matches(self, event: ChangeEvent) -> bool:
         if event.cause != VersionCause.PAGE and not self.include_parser:
+            return False
+        if (event.cosmetic and not self.include_cosmetic) or event.suppressed:
             return False
         exchange = event.exchange
         texts = (exchange.before, exchange.after) if exchange else ()
@@ -528,6 +531,7 @@ def _event_filter(table: _Table) -> EventFilter:
         answerers=table.strings("answerers"),
         keywords=table.strings("keywords"),
         include_parser=table.get("include_parser", bool, False),
+        include_cosmetic=table.get("include_cosmetic", bool, False),
     )
 
 

@@ -47,6 +47,7 @@ from storage import runs as runs_lib
 from storage import search as search_lib
 from storage.capture import CaptureResult
 from storage.changes import BriefingHistory, VersionSummary
+from storage.cosmetic import fold_typography
 from storage.db import (
     READ_OPTION,
     absolute_db_url,
@@ -131,6 +132,7 @@ __all__ = [
     "VersionCause",
     "VersionSummary",
     "absolute_db_url",
+    "fold_typography",
     "json_safe",
     "judge_run",
     "make_fetch",
@@ -445,7 +447,7 @@ class Archive:
             lambda s: revisit_lib.revisit_candidates(
                 s,
                 source,
-                mode=mode,  # type: ignore[arg-type]
+                mode=mode,
                 now=as_utc(now) if now else utcnow(),
                 policy=policy or RevisitPolicy(),
                 confirm_after=self.confirm_after,
@@ -471,7 +473,9 @@ class Archive:
 
     def show(self, ref: str | int, version: int | None = None) -> ShownVersion:
         """A briefing's transcript as stored at ``version`` (default: the latest)."""
-        return self._read(lambda s: query_lib.show(s, str(ref), version))
+        return self._read(
+            lambda s: query_lib.show(s, str(ref), version, confirm_after=self.confirm_after)
+        )
 
     def list_briefings(
         self,
@@ -484,7 +488,13 @@ class Archive:
     ) -> list[BriefingRow]:
         return self._read(
             lambda s: query_lib.list_briefings(
-                s, source=source, since=since, until=until, status=status, limit=limit
+                s,
+                source=source,
+                since=since,
+                until=until,
+                status=status,
+                limit=limit,
+                confirm_after=self.confirm_after,
             )
         )
 
@@ -504,9 +514,13 @@ class Archive:
         source: str | None = None,
         types: Sequence[str] | None = None,
         include_parser: bool = False,
+        include_cosmetic: bool = False,
+        include_suppressed: bool = False,
         limit: int | None = None,
     ) -> list[ChangeEvent]:
-        """The ledger, newest first (parser-caused events only with ``include_parser``)."""
+        """The ledger, newest first by when each change happened. Left out unless asked:
+        parser-caused events (a better parser, not the ministry), cosmetic edits
+        (typography only) and events held back while a page is unstable."""
         return self._read(
             lambda s: changes_lib.change_ledger(
                 s,
@@ -514,6 +528,8 @@ class Archive:
                 source=source,
                 types=list(types) if types else None,
                 include_parser=include_parser,
+                include_cosmetic=include_cosmetic,
+                include_suppressed=include_suppressed,
                 limit=limit,
             )
         )

@@ -346,7 +346,10 @@ class CaptureRecorder:
         else:  # moved, and edited on the way: the old copy is gone, so these are edits
             version = self._write_version(location, before=current, after=None)
         if not others_live:
-            self._briefing_event(ChangeType.BRIEFING_MOVED, {"from": old_url, "to": location.url})
+            detail = {"from": old_url, "to": location.url}
+            self._briefing_event(
+                ChangeType.BRIEFING_MOVED, detail, numbers=(current.number, version.number)
+            )
         timeline.refresh_current(self.session, briefing)
         self._sync_briefing_status()
         return (CaptureOutcome.UNCHANGED if same else CaptureOutcome.REVISED), version.number
@@ -382,8 +385,12 @@ class CaptureRecorder:
         if changed and after is None and before is not None and self._catch_up_parser(before):
             versions = timeline.line(self.session, location)
             before, after = timeline.neighbours(versions, self.now)
+        if after is None and location.flap:  # unstable: every fetch counts towards settling
+            flapping = self._flapping(location, versions)
+            if flapping is not None:
+                return flapping
         if before is not None and before.content_hash == self.content_hash:
-            return self._unchanged(location, before)
+            return self._unchanged(location, before, after)
         if after is not None and after.content_hash == self.content_hash:
             return self._seen_earlier(location, before, after)
         if after is None:
@@ -397,9 +404,21 @@ class CaptureRecorder:
             return self._suspect_location(location, reason, self.content_hash), None
         return self._revised(location, before, after)
 
-    def _unchanged(self, location: BriefingLocation, version: Version) -> Outcome:
+    def _unchanged(
+        self, location: BriefingLocation, version: Version, after: Version | None = None
+    ) -> Outcome:
         self._seen(location, version)
         self._clear_suspicion(location)
+        if after is not None:  # an old capture: the step version -> after happened later
+            self.conn.execute(
+                update(CHANGE_EVENT)
+                .where(
+                    CHANGE_EVENT.c.location_id == location.id,
+                    CHANGE_EVENT.c.from_version == version.number,
+                    CHANGE_EVENT.c.to_version == after.number,
+                )
+                .values(observed_after=version.last_seen)
+            )
         return CaptureOutcome.UNCHANGED, version.number
 
     def _seen_earlier(
@@ -533,15 +552,23 @@ class CaptureRecorder:
             observed_before=self.now,
         )
 
-    def _briefing_event(self, type_: ChangeType, detail: dict[str, Any]) -> None:
+    def _briefing_event(
+        self,
+        type_: ChangeType,
+        detail: dict[str, Any],
+        *,
+        numbers: tuple[int | None, int | None] | None = None,
+    ) -> None:
         briefing = self.briefing
         assert briefing is not None
-        number = self._current_number()
+        if numbers is None:
+            number = self._current_number()
+            numbers = (number, number)
         context = EventContext(
             briefing_id=briefing.id,
             location_id=self.location.id if self.location else None,
-            from_version=number,
-            to_version=number,
+            from_version=numbers[0],
+            to_version=numbers[1],
             cause=VersionCause.PAGE,
             capture_id=self.capture_id,
             detected_at=self.now,

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.diff import VersionDiff, diff_exchanges, new_uid, summarize
@@ -25,7 +25,7 @@ from storage.events import (
     exchange_ref_from_stored,
 )
 from storage.identity import find_briefing
-from storage.models import Briefing, Exchange, Version
+from storage.models import Briefing, BriefingLocation, Exchange, Version
 from storage.models import ChangeEvent as ChangeEventRow
 
 EXCHANGE_EVENT_TYPES = tuple(EXCHANGE_CHANGE_TYPES)
@@ -66,6 +66,8 @@ class VersionSummary:
     is_latest: bool
     summary: str
     counts: dict[str, int] = field(default_factory=dict)
+    location: str | None = None  # the URL whose line this version is in
+    replaced_chars: int = 0  # characters the page's bytes could not be decoded to
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +80,37 @@ class VersionSummary:
             "is_latest": self.is_latest,
             "summary": self.summary,
             "counts": self.counts,
+            "location": self.location,
+            "replaced_chars": self.replaced_chars,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class LocationSummary:
+    """One URL a briefing lives at, and which version it serves."""
+
+    url: str
+    status: str
+    status_reason: str | None
+    first_seen: datetime
+    last_seen: datetime
+    serves: int | None  # the number of the latest version of its line
+    current: bool  # the copy whose text is the briefing's current text
+    unstable: bool  # serving two contents in turn (storage.flapping)
+
+    def __str__(self) -> str:
+        return self.url
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "url": self.url,
+            "status": str(self.status),
+            "status_reason": self.status_reason,
+            "first_seen": _iso(self.first_seen),
+            "last_seen": _iso(self.last_seen),
+            "serves_version": self.serves,
+            "current": self.current,
+            "unstable": self.unstable,
         }
 
 
@@ -90,9 +123,11 @@ class BriefingHistory:
     held_on: date | None
     title: str | None
     status: str
-    locations: list[str]
+    locations: list[LocationSummary]
     versions: list[VersionSummary]
-    events: list[ChangeEvent]  # briefing-level: removed, restored, moved
+    events: list[ChangeEvent]  # not about one exchange: removed, restored, moved, republished …
+    status_reason: str | None = None
+    status_since: datetime | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -102,8 +137,10 @@ class BriefingHistory:
             "language": self.language,
             "held_on": self.held_on.isoformat() if self.held_on else None,
             "title": self.title,
-            "status": self.status,
-            "locations": self.locations,
+            "status": str(self.status),
+            "status_reason": self.status_reason,
+            "status_since": _iso(self.status_since),
+            "locations": [loc.to_json() for loc in self.locations],
             "versions": [v.to_json() for v in self.versions],
             "events": [e.to_json() for e in self.events],
         }
@@ -114,7 +151,12 @@ def history(session: Session, ref: str | int) -> BriefingHistory:
     briefing = find_briefing(session, ref)
     versions = _versions(session, briefing.id)
     counts = _event_counts(session, briefing.id)
-    summaries = [_version_summary(session, v, versions, counts) for v in versions]
+    urls = {loc.id: loc.url for loc in briefing.locations}
+    events = _briefing_events(session, briefing)
+    firsts = _line_starts(session, briefing.id, events)
+    summaries = [
+        _version_summary(session, v, versions, counts, urls, firsts.get(v.number)) for v in versions
+    ]
     return BriefingHistory(
         id=briefing.id,
         url=briefing.url,
@@ -123,40 +165,85 @@ def history(session: Session, ref: str | int) -> BriefingHistory:
         held_on=briefing.held_on,
         title=briefing.title,
         status=briefing.status,
-        locations=sorted(loc.url for loc in briefing.locations),
+        status_reason=briefing.status_reason,
+        status_since=briefing.status_since,
+        locations=_locations(session, briefing),
         versions=summaries,
-        events=_briefing_events(session, briefing),
+        events=events,
     )
+
+
+def _locations(session: Session, briefing: Briefing) -> list[LocationSummary]:
+    from storage import timeline
+
+    summaries = []
+    for location in sorted(briefing.locations, key=lambda loc: loc.url):
+        latest = timeline.latest_of_line(session, location)
+        summaries.append(
+            LocationSummary(
+                url=location.url,
+                status=location.status,
+                status_reason=location.status_reason,
+                first_seen=location.first_seen,
+                last_seen=location.last_seen,
+                serves=latest.number if latest else None,
+                current=location.url == briefing.url,
+                unstable=bool(location.flap),
+            )
+        )
+    return summaries
+
+
+def _line_starts(session: Session, briefing_id: int, events: list[ChangeEvent]) -> dict[int, str]:
+    """Version number -> what made it the first of its line (a republication, a move)."""
+    starts: dict[int, str] = {}
+    for event in events:
+        if event.type == ChangeType.REPUBLISHED and event.to_version is not None:
+            summary = event.detail.get("summary") or "text differs"
+            cosmetic = " (typography only)" if event.cosmetic else ""
+            starts[event.to_version] = (
+                f"republished at {event.detail.get('url')}: {summary}{cosmetic}"
+            )
+        elif event.type == ChangeType.BRIEFING_MOVED and event.to_version is not None:
+            starts.setdefault(event.to_version, f"moved to {event.detail.get('to')}")
+    return starts
 
 
 def _event_counts(session: Session, briefing_id: int) -> dict[int, Counter[str]]:
     """Exchange-event counts per version number they led to."""
     rows = session.execute(
-        select(ChangeEventRow.to_version, ChangeEventRow.type).where(
+        select(ChangeEventRow.to_version, ChangeEventRow.type, ChangeEventRow.cosmetic).where(
             ChangeEventRow.briefing_id == briefing_id,
             ChangeEventRow.type.in_(EXCHANGE_EVENT_TYPES),
         )
     )
     counts: dict[int, Counter[str]] = defaultdict(Counter)
-    for to_version, kind in rows:
+    for to_version, kind, cosmetic in rows:
         if to_version is not None:
-            counts[to_version][kind] += 1
+            counts[to_version]["cosmetic" if cosmetic else kind] += 1
     return counts
 
 
 def _version_summary(
-    session: Session, version: Version, versions: list[Version], counts: dict[int, Counter[str]]
+    session: Session,
+    version: Version,
+    versions: list[Version],
+    counts: dict[int, Counter[str]],
+    urls: dict[int, str],
+    line_start: str | None,
 ) -> VersionSummary:
     if version.number in counts:
         tally = dict(counts[version.number])
-    elif version.number == versions[0].number:
+    elif line_start is not None or version.number == versions[0].number:
         tally = {}
     else:
         # No events stored for this version (older archive, or a parser-only change that
         # moved no exchange): work it out from the stored exchanges.
         previous = max((v for v in versions if v.number < version.number), key=lambda v: v.number)
         tally = _diff_rows(session, previous, version).counts()
-    if version.number == versions[0].number and not tally:
+    if line_start is not None:
+        summary = line_start
+    elif version.number == versions[0].number and not tally:
         summary = "first capture"
     else:
         summary = summarize(tally)
@@ -172,6 +259,8 @@ def _version_summary(
         is_latest=version.is_latest,
         summary=summary,
         counts=tally,
+        location=urls.get(version.location_id) if version.location_id else None,
+        replaced_chars=version.replaced_chars,
     )
 
 
@@ -277,6 +366,8 @@ def change_ledger(
     source: str | None = None,
     types: list[str] | tuple[str, ...] | None = None,
     include_parser: bool = False,
+    include_cosmetic: bool = False,
+    include_suppressed: bool = False,
     limit: int | None = None,
     ids: list[int] | None = None,
 ) -> list[ChangeEvent]:
@@ -285,11 +376,18 @@ def change_ledger(
     Parser-caused events (a better parser, not the ministry) are left out unless
     ``include_parser``.
     """
-    query = select(ChangeEventRow, Briefing).join(
-        Briefing, Briefing.id == ChangeEventRow.briefing_id
+    happened = func.coalesce(ChangeEventRow.observed_before, ChangeEventRow.detected_at)
+    query = (
+        select(ChangeEventRow, Briefing, BriefingLocation.url)
+        .join(Briefing, Briefing.id == ChangeEventRow.briefing_id)
+        .outerjoin(BriefingLocation, BriefingLocation.id == ChangeEventRow.location_id)
     )
     if since is not None:
-        query = query.where(ChangeEventRow.detected_at >= since)
+        query = query.where(happened >= since)
+    if not include_cosmetic:
+        query = query.where(ChangeEventRow.cosmetic.is_(False))
+    if not include_suppressed:
+        query = query.where(ChangeEventRow.suppressed.is_(None))
     if source:
         query = query.where(Briefing.source == source)
     if types:
@@ -298,13 +396,15 @@ def change_ledger(
         query = query.where(ChangeEventRow.cause != VersionCause.PARSER)
     if ids is not None:
         query = query.where(ChangeEventRow.id.in_(ids))
-    query = query.order_by(ChangeEventRow.detected_at.desc(), ChangeEventRow.id.desc())
+    query = query.order_by(happened.desc(), ChangeEventRow.id.desc())
     if limit is not None:
         query = query.limit(limit)
-    return [event_of_row(row, briefing_ref(b)) for row, b in session.execute(query)]
+    return [event_of_row(row, briefing_ref(b), url) for row, b, url in session.execute(query)]
 
 
-def event_of_row(row: ChangeEventRow, briefing: BriefingRef) -> ChangeEvent:
+def event_of_row(
+    row: ChangeEventRow, briefing: BriefingRef, location: str | None = None
+) -> ChangeEvent:
     """A stored change_event row as the one event type."""
     return ChangeEvent(
         id=row.id,
@@ -326,6 +426,11 @@ def event_of_row(row: ChangeEventRow, briefing: BriefingRef) -> ChangeEvent:
             detail=row.detail,
         ),
         detail=briefing_detail(row.detail),
+        cosmetic=bool(row.cosmetic),
+        suppressed=row.suppressed,
+        location=location,
+        observed_after=row.observed_after,
+        observed_before=row.observed_before,
     )
 
 
@@ -361,4 +466,7 @@ def run_events(
     )
     if not ids:
         return []
-    return list(reversed(change_ledger(session, ids=ids, include_parser=True)))
+    events = change_ledger(
+        session, ids=ids, include_parser=True, include_cosmetic=True, include_suppressed=True
+    )
+    return list(reversed(events))

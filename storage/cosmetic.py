@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 # After NFKC (which already folds full-width forms to ASCII where one exists).
@@ -93,3 +93,42 @@ def _turn_keys(turns: Iterable[Mapping[str, Any]]) -> list[tuple[Any, str, str]]
         (t.get("role"), typographic_key(t.get("speaker")), typographic_key(t.get("text")))
         for t in turns
     ]
+
+
+def fold_typography(ops: Iterable[Sequence[str]]) -> list[list[str]]:
+    """A word diff (``[tag, text]`` ops) with its typography-only pieces shown as kept.
+
+    For display: a deletion and the insertion after it that read the same once typography
+    is folded (``Salvador's`` → ``Salvador’s``, ``end the`` → ``endthe``) become one kept
+    piece with the new text; a lone whitespace-only deletion or insertion disappears into
+    the kept text. The stored diff stays exact; only what a reader's eye is drawn to changes.
+    """
+    out: list[list[str]] = []
+    pending: list[list[str]] = []
+
+    def flush() -> None:
+        deleted = "".join(text for tag, text in pending if tag == "-")
+        inserted = "".join(text for tag, text in pending if tag == "+")
+        if pending and typographic_key(deleted) == typographic_key(inserted):
+            _keep(out, inserted)
+        else:
+            out.extend([list(op) for op in pending])
+        pending.clear()
+
+    for tag, text in ops:
+        if tag == "=":
+            flush()
+            _keep(out, text)
+        else:
+            pending.append([tag, text])
+    flush()
+    return out
+
+
+def _keep(out: list[list[str]], text: str) -> None:
+    if not text:
+        return
+    if out and out[-1][0] == "=":
+        out[-1][1] += text
+    else:
+        out.append(["=", text])

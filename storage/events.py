@@ -100,6 +100,18 @@ class ChangeEvent:
     detail: dict[str, Any] = field(default_factory=dict)
     id: int | None = None
     detected_at: datetime | None = None
+    cosmetic: bool = False  # an edit of typography only (storage.cosmetic)
+    suppressed: str | None = None  # why it is out of the default ledger ("unstable")
+    location: str | None = None  # the URL whose line of versions changed
+    # It happened after ``observed_after`` (the old state's last observation) and at or
+    # before ``observed_before`` (the new state's first); None when not known.
+    observed_after: datetime | None = None
+    observed_before: datetime | None = None
+
+    @property
+    def happened(self) -> datetime | None:
+        """When it happened at the latest (for ordering the ledger): observed, else detected."""
+        return self.observed_before or self.detected_at
 
     @property
     def is_exchange_change(self) -> bool:
@@ -137,6 +149,7 @@ class ChangeEvent:
                 detail={k: ex.get(k) for k in _EXCHANGE_DETAIL_KEYS},
             )
         detected = data.get("detected_at")
+        after, before = data.get("observed_after"), data.get("observed_before")
         return cls(
             id=data.get("id"),
             type=ChangeType(data["type"]),
@@ -147,6 +160,11 @@ class ChangeEvent:
             to_version=data.get("to_version"),
             exchange=exchange,
             detail=dict(data.get("detail") or {}),
+            cosmetic=bool(data.get("cosmetic")),
+            suppressed=data.get("suppressed"),
+            location=data.get("location"),
+            observed_after=datetime.fromisoformat(after) if after else None,
+            observed_before=datetime.fromisoformat(before) if before else None,
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -160,7 +178,16 @@ class ChangeEvent:
             "to_version": self.to_version,
             "exchange": self.exchange.to_json() if self.exchange else None,
             "detail": self.detail,
+            "cosmetic": self.cosmetic,
+            "suppressed": self.suppressed,
+            "location": self.location,
+            "observed_after": _iso(self.observed_after),
+            "observed_before": _iso(self.observed_before),
         }
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
 
 
 def exchange_ref_from_stored(
@@ -219,6 +246,14 @@ def event_from_change(
         after=row["after"],
         detail={**row["detail"], "word_diff": change.word_diff},
     )
+    from storage.cosmetic import is_cosmetic_edit
+
+    cosmetic = (
+        change.type == ChangeType.EDITED
+        and change.before is not None
+        and change.after is not None
+        and is_cosmetic_edit(change.before, change.after)
+    )
     return ChangeEvent(
         type=ChangeType(change.type),
         cause=cause,
@@ -227,6 +262,7 @@ def event_from_change(
         to_version=to_version,
         exchange=exchange,
         detail=briefing_detail(row["detail"]),
+        cosmetic=cosmetic,
     )
 
 
@@ -239,16 +275,33 @@ class Comparison:
     to_version: int
     changes: tuple[ChangeEvent, ...]
 
-    def counts(self) -> dict[str, int]:
+    def counts(self, *, cosmetic: bool | None = None) -> dict[str, int]:
+        """Changes per type (``cosmetic``: only those, or only the others, when given)."""
         counts: dict[str, int] = {}
         for change in self.changes:
-            counts[change.type] = counts.get(change.type, 0) + 1
+            if cosmetic is None or change.cosmetic == cosmetic:
+                counts[change.type] = counts.get(change.type, 0) + 1
         return counts
+
+    @property
+    def only_cosmetic(self) -> bool:
+        """The versions differ, but only in typography."""
+        return bool(self.changes) and all(c.cosmetic for c in self.changes)
+
+    def substantive(self) -> Comparison:
+        """This comparison without its cosmetic changes."""
+        from dataclasses import replace
+
+        return replace(self, changes=tuple(c for c in self.changes if not c.cosmetic))
 
     def summary(self) -> str:
         from storage.diff import summarize
 
-        return summarize(self.counts())
+        text = summarize(self.counts(cosmetic=False))
+        cosmetic = sum(self.counts(cosmetic=True).values())
+        if cosmetic and text == "no changes":
+            return f"only typography differs ({cosmetic} cosmetic change(s))"
+        return f"{text}, {cosmetic} cosmetic" if cosmetic else text
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -256,5 +309,7 @@ class Comparison:
             "from": self.from_version,
             "to": self.to_version,
             "change_count": len(self.changes),
+            "cosmetic_count": sum(1 for c in self.changes if c.cosmetic),
+            "only_cosmetic": self.only_cosmetic,
             "changes": [c.to_json() for c in self.changes],
         }

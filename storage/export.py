@@ -13,7 +13,14 @@ Shapes:
        "cause": "page", "briefing": {...schema-v1 object...}}
 
 - ``csv`` / ``parquet``: one row per exchange (of the latest versions, or of every version
-  with ``all_versions``), with the briefing's fields; columns ``EXCHANGE_COLUMNS``.
+  with ``all_versions``), with the briefing's fields; columns ``EXCHANGE_COLUMNS``. Each row
+  says the briefing's status (``active``, ``suspect``, ``removed``), its version's number and
+  observed times, and ``exchange_state``: ``current`` (in the briefing's current text),
+  ``edited_away`` (a later version holds another wording of it) or ``removed`` (no later
+  version holds it, or the whole briefing is gone).
+
+JSON Lines stay schema-valid: the default lines are the schema objects themselves; the
+status travels in the ``all_versions`` wrapper (``status``, ``is_current``).
 """
 
 from __future__ import annotations
@@ -25,8 +32,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import IO, Any, TypeVarTuple
 
-from sqlalchemy import Connection, Executable, Select, select
+from sqlalchemy import Connection, Executable, Select, case, literal, select
+from sqlalchemy.orm import aliased
 
+from storage.enums import BriefingStatus
 from storage.errors import ArchiveError
 from storage.models import Briefing, Exchange, Version
 
@@ -52,6 +61,10 @@ EXCHANGE_COLUMNS = (
     "follow_up",
     "after_conference",
     "exchange_uid",
+    "briefing_status",
+    "version_first_seen",
+    "version_last_seen",
+    "exchange_state",
 )
 
 
@@ -100,6 +113,8 @@ def iter_briefings(conn: Connection, flt: ExportFilter) -> Iterator[dict[str, An
             Version.last_seen,
             Version.cause,
             Version.data,
+            Version.is_latest,
+            Briefing.status,
         )
         .join(Briefing, Briefing.id == Version.briefing_id)
         .order_by(Briefing.held_on, Briefing.id, Version.number)
@@ -114,6 +129,8 @@ def iter_briefings(conn: Connection, flt: ExportFilter) -> Iterator[dict[str, An
             "first_seen": row.first_seen.isoformat(),
             "last_seen": row.last_seen.isoformat(),
             "cause": row.cause,
+            "is_current": bool(row.is_latest),
+            "status": str(row.status),
             "briefing": row.data,
         }
 
@@ -138,6 +155,10 @@ def iter_exchange_rows(conn: Connection, flt: ExportFilter) -> Iterator[dict[str
             Exchange.follow_up,
             Exchange.after_conference,
             Exchange.uid.label("exchange_uid"),
+            Briefing.status.label("briefing_status"),
+            Version.first_seen.label("version_first_seen"),
+            Version.last_seen.label("version_last_seen"),
+            _exchange_state().label("exchange_state"),
         )
         .join(Version, Version.id == Exchange.version_id)
         .join(Briefing, Briefing.id == Exchange.briefing_id)
@@ -145,6 +166,29 @@ def iter_exchange_rows(conn: Connection, flt: ExportFilter) -> Iterator[dict[str
     )
     for row in _stream(conn, _filtered(stmt, flt)):
         yield row._asdict()
+
+
+def _exchange_state() -> Any:
+    """``current`` / ``edited_away`` / ``removed`` for an exchange row of any version."""
+    current = aliased(Exchange)
+    latest = aliased(Version)
+    in_latest = (
+        select(current.id)
+        .join(latest, latest.id == current.version_id)
+        .where(
+            latest.briefing_id == Exchange.briefing_id,
+            latest.is_latest.is_(True),
+            current.uid == Exchange.uid,
+        )
+    )
+    same_text = in_latest.where(current.fingerprint == Exchange.fingerprint)
+    return case(
+        (Briefing.status == BriefingStatus.REMOVED, literal("removed")),
+        (Version.is_latest.is_(True), literal("current")),
+        (same_text.exists(), literal("current")),
+        (in_latest.exists(), literal("edited_away")),
+        else_=literal("removed"),
+    )
 
 
 # ---------------------------------------------------------------------------- writers
@@ -164,7 +208,9 @@ def write_csv(conn: Connection, out: IO[str], flt: ExportFilter) -> int:
     writer.writeheader()
     count = 0
     for row in iter_exchange_rows(conn, flt):
-        row["held_on"] = row["held_on"].isoformat() if row["held_on"] else None
+        for name in ("held_on", "version_first_seen", "version_last_seen"):
+            row[name] = row[name].isoformat() if row[name] else None
+        row["briefing_status"] = str(row["briefing_status"])
         writer.writerow(row)
         count += 1
     return count
@@ -180,6 +226,8 @@ def parquet_schema() -> Any:
         "index": integer,
         "follow_up": boolean,
         "after_conference": boolean,
+        "version_first_seen": pa.timestamp("us", tz="UTC"),
+        "version_last_seen": pa.timestamp("us", tz="UTC"),
     }
     return pa.schema([(name, types.get(name, string)) for name in EXCHANGE_COLUMNS])
 
@@ -196,6 +244,7 @@ def write_parquet(
     with pq.ParquetWriter(out, schema, compression="zstd") as writer:
         batch: list[dict[str, Any]] = []
         for row in iter_exchange_rows(conn, flt):
+            row["briefing_status"] = str(row["briefing_status"])
             batch.append(row)
             if len(batch) >= row_group:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
-from storage.enums import ChangeType, VersionCause
+from storage.enums import BriefingStatus, ChangeType, VersionCause
 from storage.errors import BadQuery, NotFound
 from storage.identity import find_briefing
 from storage.models import Briefing, ChangeEvent, Exchange, Version
@@ -40,12 +40,32 @@ class ShownVersion:
     first_seen: datetime
     last_seen: datetime
     data: dict[str, Any]  # the stored schema-v1 object
+    status_reason: str | None = None
+    status_since: datetime | None = None
+    confirm_due: datetime | None = None  # a suspect's second fetch may confirm it from then
+    locations: list[tuple[str, str, int | None]] = field(
+        default_factory=list
+    )  # url, status, serves
+    replaced_chars: int = 0  # characters the page's bytes could not be decoded to
 
 
 # ---------------------------------------------------------------------------- show
 
 
-def show(session: Session, ref: str, version: int | None = None) -> ShownVersion:
+def confirm_due(status: str, since: datetime | None, confirm_after: timedelta) -> datetime | None:
+    """When a suspect briefing's next fetch may confirm the suspicion (None: not suspect)."""
+    if status != BriefingStatus.SUSPECT or since is None:
+        return None
+    return since + confirm_after
+
+
+def show(
+    session: Session,
+    ref: str,
+    version: int | None = None,
+    *,
+    confirm_after: timedelta = timedelta(hours=1),
+) -> ShownVersion:
     """The transcript of briefing ``ref`` as stored at ``version`` (default: the latest)."""
     briefing = find_briefing(session, ref)
     briefing_id = briefing.id
@@ -58,6 +78,7 @@ def show(session: Session, ref: str, version: int | None = None) -> ShownVersion
             Version.first_seen,
             Version.last_seen,
             Version.data,
+            Version.replaced_chars,
         ).where(Version.briefing_id == briefing_id, chosen)
     ).first()
     if row is None:
@@ -73,7 +94,22 @@ def show(session: Session, ref: str, version: int | None = None) -> ShownVersion
         first_seen=row.first_seen,
         last_seen=row.last_seen,
         data=row.data,
+        status_reason=briefing.status_reason,
+        status_since=briefing.status_since,
+        confirm_due=confirm_due(briefing.status, briefing.status_since, confirm_after),
+        locations=_served(session, briefing),
+        replaced_chars=row.replaced_chars or 0,
     )
+
+
+def _served(session: Session, briefing: Briefing) -> list[tuple[str, str, int | None]]:
+    from storage import timeline
+
+    served = []
+    for location in timeline.briefing_locations(session, briefing.id):
+        latest = timeline.latest_of_line(session, location)
+        served.append((location.url, str(location.status), latest.number if latest else None))
+    return served
 
 
 # ---------------------------------------------------------------------------- list
@@ -92,6 +128,9 @@ class BriefingRow:
     status: str
     versions: int
     exchanges: int | None  # in the latest version
+    status_reason: str | None = None
+    status_since: datetime | None = None
+    confirm_due: datetime | None = None  # a suspect's second fetch may confirm it from then
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -104,6 +143,9 @@ class BriefingRow:
             "status": str(self.status),
             "versions": self.versions,
             "exchanges": self.exchanges,
+            "status_reason": self.status_reason,
+            "status_since": self.status_since.isoformat() if self.status_since else None,
+            "confirm_due": self.confirm_due.isoformat() if self.confirm_due else None,
         }
 
 
@@ -115,6 +157,7 @@ def list_briefings(
     until: date | None = None,
     status: str | None = None,
     limit: int | None = None,
+    confirm_after: timedelta = timedelta(hours=1),
 ) -> list[BriefingRow]:
     """Briefings newest first, with their version count and the latest exchange count."""
     versions = (
@@ -137,6 +180,8 @@ def list_briefings(
         Briefing.title,
         Briefing.url,
         Briefing.status,
+        Briefing.status_reason,
+        Briefing.status_since,
         versions.label("versions"),
         latest.label("exchanges"),
     ).order_by(Briefing.held_on.desc().nulls_last(), Briefing.id.desc())
@@ -145,7 +190,13 @@ def list_briefings(
         stmt = stmt.where(Briefing.status == status)
     if limit:
         stmt = stmt.limit(limit)
-    return [BriefingRow(**row._asdict()) for row in session.execute(stmt).all()]
+    return [
+        BriefingRow(
+            **row._asdict(),
+            confirm_due=confirm_due(row.status, row.status_since, confirm_after),
+        )
+        for row in session.execute(stmt).all()
+    ]
 
 
 def _briefing_filters(*, source: str | None, since: date | None, until: date | None) -> list[Any]:
@@ -168,16 +219,23 @@ def _iso(value: date | None) -> str | None:
 
 @dataclass(frozen=True, slots=True)
 class StatsRow:
+    """Figures for one value of ``by``. ``exchanges`` counts every exchange the archive ever
+    saw (each once, however many versions hold it); ``current`` those in their briefing's
+    current version: the rows ``export`` writes. They differ by the exchanges later removed
+    or edited away. ``edited`` and ``removed``: the ministry's changes, not cosmetic ones."""
+
     key: str  # the value of the ``by`` field (``NONE_LABEL`` for none)
     exchanges: int
     questions: int
     edited: int
     removed: int
+    current: int = 0
 
     def to_json(self, by: str) -> dict[str, Any]:
         return {
             by: self.key,
             "exchanges": self.exchanges,
+            "current": self.current,
             "questions": self.questions,
             "edited": self.edited,
             "removed": self.removed,
@@ -202,6 +260,7 @@ def stats(
         select(
             key.label("key"),
             idents.c.kind,
+            idents.c.in_current,
             func.coalesce(changes.c.edited, 0).label("edited"),
             func.coalesce(changes.c.removed, 0).label("removed"),
         )
@@ -223,6 +282,7 @@ def stats(
             per_exchange.c.key,
             exchanges,
             func.sum(case((per_exchange.c.kind == "qa", 1), else_=0)).label("questions"),
+            func.sum(per_exchange.c.in_current).label("current"),
             func.sum(per_exchange.c.edited).label("edited"),
             func.sum(per_exchange.c.removed).label("removed"),
         )
@@ -239,6 +299,7 @@ def stats(
             questions=int(row.questions or 0),
             edited=int(row.edited or 0),
             removed=int(row.removed or 0),
+            current=int(row.current or 0),
         )
         for row in session.execute(stmt).all()
     ]
@@ -246,10 +307,17 @@ def stats(
 
 def _exchange_identities(*, since: date | None, source: str | None) -> Any:
     """Every exchange of every version, numbered 1 for the newest version holding its uid."""
+    identity = (Exchange.briefing_id, Exchange.uid)
     recency = (
         func.row_number()
-        .over(partition_by=(Exchange.briefing_id, Exchange.uid), order_by=Version.number.desc())
+        .over(partition_by=identity, order_by=Version.number.desc())
         .label("recency")
+    )
+    # 1 when the exchange is in its briefing's current version (what ``export`` writes).
+    in_current = (
+        func.max(case((Version.is_latest.is_(True), 1), else_=0))
+        .over(partition_by=identity)
+        .label("in_current")
     )
     stmt = (
         select(
@@ -261,6 +329,7 @@ def _exchange_identities(*, since: date | None, source: str | None) -> Any:
             Briefing.source,
             Briefing.held_on,
             recency,
+            in_current,
         )
         .join(Version, Version.id == Exchange.version_id)
         .join(Briefing, Briefing.id == Exchange.briefing_id)
@@ -280,6 +349,8 @@ def _page_changes() -> Any:
         )
         .where(
             ChangeEvent.cause == VersionCause.PAGE,
+            ChangeEvent.cosmetic.is_(False),
+            ChangeEvent.suppressed.is_(None),
             ChangeEvent.type.in_((ChangeType.EDITED, ChangeType.REMOVED)),
             ChangeEvent.exchange_uid.is_not(None),
         )

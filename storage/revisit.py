@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any, Literal
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from crawler.urls import canonical_url
-from storage.models import Briefing, Capture
+from storage.enums import BriefingStatus
+from storage.models import Briefing, BriefingLocation, Capture
 
 __all__ = [
     "POLICY_DURATIONS",
@@ -122,37 +123,78 @@ def revisit_candidates(
     session: Session,
     source: str,
     *,
-    mode: Literal["due", "all"],
+    mode: str,
     now: datetime,
     policy: RevisitPolicy,
     confirm_after: timedelta,
 ) -> list[RevisitTarget]:
-    """Briefings to fetch again, oldest check first, with the validators for a conditional
+    """Locations to fetch again, oldest check first, with the validators for a conditional
     GET (ETag / Last-Modified of the last good 200 capture of the URL).
 
-    ``mode="due"`` applies ``policy``'s age ladder; a suspect briefing is due as soon as a
-    refetch could confirm or clear it (``confirm_after`` after it became suspect).
-    ``mode="all"``: every briefing of the source. ``now`` is aware UTC.
+    Every live location of a briefing is a target (each keeps its own line of versions);
+    a briefing whose every copy is gone is still revisited at its removed locations, so a
+    restoration is seen. ``mode``: ``due`` applies ``policy``'s age ladder to the briefing,
+    and a suspect location is due as soon as a refetch could confirm or clear it
+    (``confirm_after`` after it became suspect); ``suspect`` gives the suspect locations
+    only, due the same way; ``all`` every location of the source. ``now`` is aware UTC.
     """
-    briefings = session.scalars(select(Briefing).where(Briefing.source == source)).all()
-    if mode == "due":
-        briefings = [b for b in briefings if is_due(b, now, policy, confirm_after)]
-    validators = _validators(session, [b.id for b in briefings])
+    briefings = {
+        b.id: b for b in session.scalars(select(Briefing).where(Briefing.source == source))
+    }
+    locations = (
+        session.scalars(
+            select(BriefingLocation)
+            .where(BriefingLocation.briefing_id.in_(list(briefings)))
+            .order_by(BriefingLocation.id)
+        ).all()
+        if briefings
+        else []
+    )
+    by_briefing: dict[int, list[BriefingLocation]] = {}
+    for location in locations:
+        by_briefing.setdefault(location.briefing_id, []).append(location)
+    chosen: list[tuple[Briefing, BriefingLocation]] = []
+    for briefing_id, locs in by_briefing.items():
+        briefing = briefings[briefing_id]
+        live = [loc for loc in locs if loc.status != BriefingStatus.REMOVED] or locs
+        for location in live:
+            if _wanted(briefing, location, mode, now, policy, confirm_after):
+                chosen.append((briefing, location))
+    validators = _validators(session, [b.id for b, _ in chosen])
     targets = []
-    for b in briefings:
-        etag, last_modified = validators.get((b.id, b.url), (None, None))
+    for briefing, location in chosen:
+        etag, last_modified = validators.get((briefing.id, location.url), (None, None))
         targets.append(
             RevisitTarget(
-                briefing_id=b.id,
-                url=b.url,
+                briefing_id=briefing.id,
+                url=location.url,
                 etag=etag,
                 last_modified=last_modified,
-                held_on=b.held_on,
-                last_checked=b.last_checked,
+                held_on=briefing.held_on,
+                last_checked=briefing.last_checked,
             )
         )
     epoch = datetime.min.replace(tzinfo=UTC)
-    return sorted(targets, key=lambda t: (t.last_checked or epoch, t.briefing_id))
+    return sorted(targets, key=lambda t: (t.last_checked or epoch, t.briefing_id, t.url))
+
+
+def _wanted(
+    briefing: Briefing,
+    location: BriefingLocation,
+    mode: str,
+    now: datetime,
+    policy: RevisitPolicy,
+    confirm_after: timedelta,
+) -> bool:
+    if mode == "all":
+        return True
+    suspect_due = (
+        location.status == BriefingStatus.SUSPECT
+        and now - (location.status_since or briefing.last_checked or now) >= confirm_after
+    )
+    if mode == "suspect":
+        return suspect_due
+    return suspect_due or is_due(briefing, now, policy, confirm_after)
 
 
 def is_due(

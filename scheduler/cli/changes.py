@@ -54,13 +54,21 @@ def _print_history(result: Any) -> None:
     console = Console(file=sys.stdout, highlight=False, width=width)
     held = result.held_on.isoformat() if result.held_on else "date unknown"
     console.print(f"[bold]{_rich_escape(result.title or '(untitled)')}[/bold]")
-    console.print(f"{result.source} · {held} · briefing {result.id} · {result.status}")
-    for url in result.locations or [result.url]:
-        console.print(f"  {_rich_escape(url)}", soft_wrap=True)
+    status = str(result.status)
+    if result.status_reason:
+        status += f" ({result.status_reason})"
+    console.print(f"{result.source} · {held} · briefing {result.id} · {_rich_escape(status)}")
+    for loc in result.locations:
+        notes = [f"serves v{loc.serves}" if loc.serves else "no version yet", str(loc.status)]
+        if loc.current:
+            notes.append("current")
+        if loc.unstable:
+            notes.append("unstable")
+        console.print(f"  {_rich_escape(loc.url)}  ({', '.join(notes)})", soft_wrap=True)
     table = Table("version", "first seen", "last seen", "cause", "exchanges", "changes")
     for v in result.versions:
         table.add_row(
-            str(v.number) + (" (latest)" if v.is_latest else ""),
+            str(v.number) + (" (current)" if v.is_latest else ""),
             _stamp(v.first_seen),
             _stamp(v.last_seen),
             v.cause,
@@ -69,7 +77,10 @@ def _print_history(result: Any) -> None:
         )
     console.print(table)
     for event in result.events:
-        console.print(f"{_stamp(event.detected_at)}  {event.type}")
+        from scheduler.render.text import change_headline
+
+        line = f"{_stamp(event.happened)}  {event.type}: {change_headline(event)}"
+        console.print(_rich_escape(line), soft_wrap=True)
 
 
 def _rich_escape(text: str) -> str:
@@ -97,13 +108,25 @@ def _stamp(value: datetime | None) -> str:
     show_default=True,
     help="text: coloured word diff; json: for machines; html: a side-by-side page.",
 )
+@click.option(
+    "--include-cosmetic",
+    is_flag=True,
+    help="Also show edits of typography only (quotes, dashes, widths, spacing).",
+)
 @db_option
 def diff_command(
-    ref: str, from_n: int | None, to_n: int | None, fmt: str, db_url: str | None
+    ref: str,
+    from_n: int | None,
+    to_n: int | None,
+    fmt: str,
+    include_cosmetic: bool,
+    db_url: str | None,
 ) -> None:
     """What changed between two versions of a briefing, exchange by exchange.
 
-    Without --from/--to, compares the latest version with the one before it.
+    Without --from/--to, compares the latest version with the one before it. Edits of
+    typography only are left out unless --include-cosmetic (the output says how many);
+    --format json always lists every change, each with its "cosmetic" flag.
 
     \b
     Examples:
@@ -118,17 +141,21 @@ def diff_command(
         result = archive.diff(ref, from_n, to_n)
     if fmt == "json":
         echo_json(result.to_json())
-    elif fmt == "html":
-        click.echo(render_diff_html(result), nl=False)
+        return
+    shown = result if include_cosmetic else result.substantive()
+    if fmt == "html":
+        hidden = len(result.changes) - len(shown.changes)
+        click.echo(render_diff_html(shown, hidden=hidden, fold=not include_cosmetic), nl=False)
     else:
-        click.echo(render_diff_text(result, color=_color()), nl=False, color=_color())
+        text = render_diff_text(result, color=_color(), include_cosmetic=include_cosmetic)
+        click.echo(text, nl=False, color=_color())
 
 
 # --- changes --------------------------------------------------------------------------
 
 
 @click.command("changes")
-@click.option("--since", metavar="DATE", default=None, help="Only events detected since DATE.")
+@click.option("--since", metavar="DATE", default=None, help="Only changes since DATE.")
 @click.option("--source", metavar="S", default=None, help="Only this source (mfa-en, mfa-zh).")
 @click.option(
     "--type",
@@ -148,6 +175,16 @@ def diff_command(
 @click.option(
     "--include-parser", is_flag=True, help="Also show changes caused by a parser upgrade."
 )
+@click.option(
+    "--include-cosmetic",
+    is_flag=True,
+    help="Also show edits of typography only (quotes, dashes, widths, spacing).",
+)
+@click.option(
+    "--include-unstable",
+    is_flag=True,
+    help="Also show the switches of a page serving two contents in turn (held back).",
+)
 @click.option("--limit", type=click.IntRange(min=1), default=None, help="At most N events.")
 @db_option
 def changes_command(
@@ -156,12 +193,15 @@ def changes_command(
     types: tuple[str, ...],
     fmt: str,
     include_parser: bool,
+    include_cosmetic: bool,
+    include_unstable: bool,
     limit: int | None,
     db_url: str | None,
 ) -> None:
-    """The ledger of changes across the archive, newest first.
+    """The ledger of changes across the archive, newest first by when they happened.
 
-    DATE is YYYY-MM-DD or an ISO 8601 time (UTC unless it carries an offset).
+    DATE is YYYY-MM-DD or an ISO 8601 time (UTC unless it carries an offset). A change
+    seen in imported history says between which two observations it happened.
 
     \b
     Examples:
@@ -179,6 +219,8 @@ def changes_command(
             source=source,
             types=types or None,
             include_parser=include_parser,
+            include_cosmetic=include_cosmetic,
+            include_suppressed=include_unstable,
             limit=limit,
         )
     if fmt == "json":
@@ -190,7 +232,8 @@ def changes_command(
     elif not events:
         click.echo("no changes", err=True)
     else:
-        click.echo(render_ledger_text(events, color=_color()), nl=False, color=_color())
+        text = render_ledger_text(events, color=_color(), include_cosmetic=include_cosmetic)
+        click.echo(text, nl=False, color=_color())
 
 
 def _parse_since(value: str) -> datetime:

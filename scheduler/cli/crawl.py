@@ -38,6 +38,12 @@ HEADERS = ("requests", "new", "revised", "unchanged", "304", "errors")
     type=click.Choice(values(RevisitMode)),
     help="Re-fetch archived briefings (conditional GET) instead of looking for new ones.",
 )
+@click.option(
+    "--confirm-now",
+    is_flag=True,
+    help="With --revisit: a suspect page fetched again confirms its suspicion at once "
+    "(instead of an hour after it first looked gone or cut short).",
+)
 @click.option("--wait", is_flag=True, help="When the source is being crawled, wait for it.")
 @click.option("--timeout", type=float, metavar="SECONDS", help="Stop a crawl after this long.")
 @click.option(
@@ -61,6 +67,7 @@ def crawl_command(
     full: bool,
     max_pages: int | None,
     revisit: str | None,
+    confirm_now: bool,
     wait: bool,
     timeout: float | None,
     settings: tuple[str, ...],
@@ -79,12 +86,17 @@ def crawl_command(
       briefings crawl mfa-en mfa-zh                  # new briefings into ./briefings.db
       briefings crawl mfa-en --full --max-pages 5    # walk the first 5 list pages
       briefings crawl mfa-zh --revisit due           # re-check briefings that are due
+      briefings crawl mfa-en --revisit suspect --confirm-now   # settle suspects now
       briefings crawl mfa-en --start-url http://127.0.0.1:8000/eng/xw/fyrbt/lxjzh/ \\
           -s DOWNLOAD_DELAY=0 --json
     """
     from scheduler.crawl_runner import CrawlError, check_options, run_crawl
 
     scrapy_settings = _parse_settings(settings)
+    if confirm_now:
+        if revisit is None:
+            fail("--confirm-now needs --revisit (e.g. --revisit suspect)", 2)
+        scrapy_settings["BRIEFINGS_CONFIRM_AFTER"] = "0"
     plan = _plan(sources, start_urls, source_of_url)
     try:
         for source, urls in plan:

@@ -175,6 +175,7 @@ def _transcript_text(shown: ShownVersion) -> str:
         f"briefing {shown.briefing_id}, version {shown.version} of {shown.versions} "
         f"({shown.cause}; seen {shown.first_seen:%Y-%m-%d} to {shown.last_seen:%Y-%m-%d})"
         + ("" if shown.status == "active" else f"  [{shown.status.upper()}]"),
+        *_status_lines(shown),
         "",
     ]
     for exchange in data.get("exchanges", []):
@@ -187,6 +188,29 @@ def _transcript_text(shown: ShownVersion) -> str:
             lines.append(f"{label}: {turn['text']}")
         lines.append("")
     return "\n".join(lines).rstrip() + "\n"
+
+
+def _status_lines(shown: ShownVersion) -> list[str]:
+    """Why a briefing is suspect or removed, when a suspicion can be confirmed, where it
+    lives, and a warning for text decoded with replacement characters."""
+    lines = []
+    if shown.status != "active" and shown.status_reason:
+        since = f" since {shown.status_since:%Y-%m-%d %H:%M} UTC" if shown.status_since else ""
+        lines.append(f"{shown.status}{since}: {shown.status_reason}")
+    if shown.confirm_due is not None:
+        lines.append(
+            f"a second fetch confirms or clears it from {shown.confirm_due:%Y-%m-%d %H:%M} UTC"
+            f" (now: briefings crawl {shown.source} --revisit suspect --confirm-now)"
+        )
+    if len(shown.locations) > 1:
+        for url, status, serves in shown.locations:
+            lines.append(f"  at {url} ({status}, serves version {serves})")
+    if shown.replaced_chars:
+        lines.append(
+            f"warning: {shown.replaced_chars} character(s) of this page could not be decoded"
+            " (shown as U+FFFD); the raw page is stored"
+        )
+    return lines
 
 
 # ---------------------------------------------------------------------------- list
@@ -238,6 +262,12 @@ def list_command(
         for row in rows
     ]
     print_table(columns, cells, flex="title", console=_console())
+    for row in rows:  # what a suspect is waiting for, under the table
+        if row.confirm_due is not None:
+            click.echo(
+                f"briefing {row.id} suspect ({row.status_reason}): confirmed or cleared by a "
+                f"fetch from {row.confirm_due:%Y-%m-%d %H:%M} UTC"
+            )
 
 
 # ---------------------------------------------------------------------------- export
@@ -314,6 +344,10 @@ def stats_command(
     """Exchanges and questions per outlet, spokesperson, month or source, and how many of
     them the ministry later edited or removed.
 
+    "exchanges" counts every exchange ever archived, once; "current" those still in their
+    briefing's current text, which is what `export` writes (the difference: exchanges later
+    removed or edited away). Edits of typography only are not counted as edits.
+
     \b
     Examples:
       briefings stats --by asker --since 2024-01-01
@@ -324,7 +358,7 @@ def stats_command(
     if as_json:
         echo_json([row.to_json(by) for row in rows])
         return
-    figures = ("exchanges", "questions", "edited", "removed")
+    figures = ("exchanges", "current", "questions", "edited", "removed")
     columns = {by: "left"} | dict.fromkeys(figures, "right")
     cells = [[row.key, *(str(getattr(row, k)) for k in figures)] for row in rows]
     print_table(columns, cells, flex=by, console=_console())

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html
 
-from scheduler.render.text import change_headline
+from scheduler.render.text import change_headline, event_ops
 from storage.api import ChangeEvent, ChangeType, Comparison
 
 _CSS = """
@@ -21,14 +21,16 @@ del{background:#fdd;color:#900}ins{background:#dfd;color:#060;text-decoration:no
 """
 
 
-def render_diff_html(comparison: Comparison) -> str:
-    """One self-contained side-by-side page (no scripts, no external resources)."""
+def render_diff_html(comparison: Comparison, *, hidden: int = 0, fold: bool = True) -> str:
+    """One self-contained side-by-side page (no scripts, no external resources);
+    ``hidden``: how many typography-only edits the caller left out; ``fold``: show the
+    typography-only pieces of other edits as kept text."""
     esc = html.escape
     ref = comparison.briefing
     heading = (
         f"{ref.title or 'Briefing'}: version {comparison.from_version} → {comparison.to_version}"
     )
-    rows = "\n".join(_html_row(event) for event in comparison.changes)
+    rows = "\n".join(_html_row(event, fold) for event in comparison.changes)
     # Only web links are made clickable: a stored URL is scraped data too.
     shown = esc(ref.url)
     link = (
@@ -40,19 +42,20 @@ def render_diff_html(comparison: Comparison) -> str:
         '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
         f"<title>{esc(heading)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{esc(heading)}</h1>{link}<p>{esc(comparison.summary())}</p>"
-        '<table><colgroup><col style="width:50%"><col style="width:50%"></colgroup>'
+        + (f"<p>{hidden} edit(s) of typography only not shown.</p>" if hidden else "")
+        + '<table><colgroup><col style="width:50%"><col style="width:50%"></colgroup>'
         f"<tr><th>version {esc(str(comparison.from_version))}</th>"
         f"<th>version {esc(str(comparison.to_version))}</th></tr>\n{rows}</table></body></html>\n"
     )
 
 
-def _html_row(event: ChangeEvent) -> str:
+def _html_row(event: ChangeEvent, fold: bool) -> str:
     esc = html.escape
     kind = esc(str(event.type))
     head = f'<tr class="{kind}"><th colspan="2">{esc(change_headline(event))}</th></tr>'
     if event.type == ChangeType.MOVED or event.exchange is None:
         return head
-    ops = event.word_diff
+    ops = event_ops(event.exchange, fold=fold and not event.cosmetic)
     left = "".join(_html_op(tag, text) for tag, text in ops if tag != "+")
     right = "".join(_html_op(tag, text) for tag, text in ops if tag != "-")
     return f'{head}<tr class="{kind}"><td>{left}</td><td>{right}</td></tr>'

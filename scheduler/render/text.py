@@ -21,6 +21,11 @@ BRIEFING_EVENT_LABELS = {
     ChangeType.BRIEFING_REMOVED: "Briefing removed",
     ChangeType.RESTORED: "Briefing restored",
     ChangeType.BRIEFING_MOVED: "Briefing moved",
+    ChangeType.REPUBLISHED: "Briefing republished",
+    ChangeType.LOCATION_REMOVED: "One copy removed",
+    ChangeType.LOCATION_RESTORED: "One copy restored",
+    ChangeType.UNSTABLE: "Page unstable",
+    ChangeType.STABILIZED: "Page stable again",
 }
 
 
@@ -45,10 +50,47 @@ def change_headline(event: ChangeEvent) -> str:
     """``edited #5 (was #4) Reuters → Mao Ning [answer]`` (within one briefing)."""
     exchange = event.exchange
     if exchange is None:
-        return BRIEFING_EVENT_LABELS.get(event.type, str(event.type))
+        label = BRIEFING_EVENT_LABELS.get(event.type, str(event.type))
+        what = briefing_event_detail(event)
+        return f"{label}{': ' + what if what else ''}"
     where = positions(event.type, exchange.index_before, exchange.index_after)
     fields = f" [{', '.join(exchange.fields)}]" if exchange.fields else ""
-    return f"{event.type} {where} {who(exchange.asker, exchange.answerer)}{fields}"
+    cosmetic = " (typography only)" if event.cosmetic else ""
+    return f"{event.type} {where} {who(exchange.asker, exchange.answerer)}{fields}{cosmetic}"
+
+
+def briefing_event_detail(event: ChangeEvent) -> str:
+    """What a briefing- or location-level event says beyond its type, in a few words."""
+    detail = event.detail
+    if event.type == ChangeType.REPUBLISHED:
+        typography = " (typography only)" if detail.get("cosmetic_only") else ""
+        return f"at {detail.get('url')}: {detail.get('summary')}{typography}"
+    if event.type == ChangeType.BRIEFING_MOVED:
+        return f"{detail.get('from')} → {detail.get('to')}"
+    if event.type == ChangeType.UNSTABLE:
+        variants = " and ".join(f"v{n}" for n in detail.get("variants") or ())
+        return f"{detail.get('url')} serves {variants} in turn"
+    if event.type == ChangeType.STABILIZED:
+        return f"{detail.get('url')} settled on v{detail.get('settled_on')}"
+    if "url" in detail:
+        reason = f" ({detail['reason']})" if detail.get("reason") else ""
+        return f"{detail['url']}{reason}"
+    return ""
+
+
+def when(event: ChangeEvent) -> str:
+    """``2026-11-27 10:00``, or ``between 2020-03-05 09:00 and 2020-03-09 11:00`` when the
+    change was seen in history and only its bounds are known."""
+    before = event.observed_before or event.detected_at
+    if event.observed_after is not None and before is not None:
+        gap = before - event.observed_after
+        if gap.total_seconds() > 36 * 3600:  # more than a revisit apart: say the window
+            return f"between {_stamp(event.observed_after)} and {_stamp(before)}"
+    return _stamp(before)
+
+
+def _stamp(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M") if value else ""
 
 
 def event_headline(event: ChangeEvent) -> str:
@@ -58,12 +100,15 @@ def event_headline(event: ChangeEvent) -> str:
     exchange = event.exchange
     if exchange is None:
         label = BRIEFING_EVENT_LABELS.get(event.type, str(event.type))
-        return f"{label}: {briefing}{held}"
+        what = briefing_event_detail(event)
+        suffix = f" — {what}" if what and event.type != ChangeType.BRIEFING_REMOVED else ""
+        return f"{label}: {briefing}{held}{suffix}"
     where = positions(event.type, exchange.index_before, exchange.index_after)
     fields = f" [{', '.join(exchange.fields)}]" if exchange.fields else ""
+    cosmetic = " (typography only)" if event.cosmetic else ""
     return (
         f"Exchange {event.type} {where} {who(exchange.asker, exchange.answerer)}{fields}"
-        f" in {briefing}{held}"
+        f"{cosmetic} in {briefing}{held}"
     )
 
 
@@ -130,20 +175,26 @@ def _label(value: object) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
-def _ops(exchange: ExchangeRef) -> list[Op]:
+def event_ops(exchange: ExchangeRef, *, fold: bool = True) -> list[Op]:
+    """The exchange's word diff; ``fold``: typography-only pieces shown as kept text."""
+    from storage.api import fold_typography, word_diff
+
     if exchange.word_diff:
-        return [list(op) for op in exchange.word_diff]
-    from storage.api import word_diff
+        ops = [list(op) for op in exchange.word_diff]
+    else:
+        ops = word_diff(exchange.before, exchange.after)
+    return fold_typography(ops) if fold else ops
 
-    return word_diff(exchange.before, exchange.after)
 
-
-def _event_body(event: ChangeEvent, *, color: bool, always_text: bool) -> list[str]:
+def _event_body(
+    event: ChangeEvent, *, color: bool, always_text: bool, fold: bool = True
+) -> list[str]:
     exchange = event.exchange
     if exchange is None:
         return []
     body = render_labels_text(exchange.values, color=color)
-    ops = _ops(exchange)
+    # A cosmetic event shown on request shows its typography; elsewhere it is folded away.
+    ops = event_ops(exchange, fold=fold and not event.cosmetic)
     text_changed = any(tag != "=" for tag, _ in ops)
     if event.type != ChangeType.MOVED and (text_changed or (always_text and not body)):
         body.append(render_ops_text(ops, color=color))
@@ -153,28 +204,43 @@ def _event_body(event: ChangeEvent, *, color: bool, always_text: bool) -> list[s
 # --- whole outputs ----------------------------------------------------------------------
 
 
-def render_diff_text(comparison: Comparison, *, color: bool = False) -> str:
-    """Each changed exchange: a headline, then its word diff (moves show no text)."""
+def render_diff_text(
+    comparison: Comparison, *, color: bool = False, include_cosmetic: bool = True
+) -> str:
+    """Each changed exchange: a headline, then its word diff (moves show no text).
+    Without ``include_cosmetic``, typography-only edits are counted, not shown."""
     head = f"version {comparison.from_version} → {comparison.to_version}: {comparison.summary()}"
     blocks = [click.style(head, bold=True) if color else head]
-    for event in comparison.changes:
+    shown = comparison if include_cosmetic else comparison.substantive()
+    hidden = len(comparison.changes) - len(shown.changes)
+    if hidden:
+        note = (
+            f"{hidden} edit(s) of typography only (quotes, dashes, widths, spacing) not shown:"
+            " --include-cosmetic shows them"
+        )
+        if comparison.only_cosmetic:
+            note = "Nothing but typography differs. " + note
+        blocks.append(note)
+    for event in shown.changes:
         headline = change_headline(event)
         blocks.append(click.style(headline, fg="yellow") if color else headline)
-        body = _event_body(event, color=color, always_text=True)
+        body = _event_body(event, color=color, always_text=True, fold=not include_cosmetic)
         if body:
             blocks.append(_indent("\n".join(body)))
     return "\n\n".join(blocks) + "\n"
 
 
-def render_ledger_text(events: Iterable[ChangeEvent], *, color: bool = False) -> str:
+def render_ledger_text(
+    events: Iterable[ChangeEvent], *, color: bool = False, include_cosmetic: bool = False
+) -> str:
     lines = []
     for event in events:
-        stamp = event.detected_at.strftime("%Y-%m-%d %H:%M") if event.detected_at else ""
+        stamp = when(event)
         cause = " (parser)" if event.cause == VersionCause.PARSER else ""
         head = f"{stamp}  #{event.id}  {event_headline(event)}{cause}"
         lines.append(click.style(head, bold=True) if color else head)
         lines.append(f"  briefing {event.briefing.id}: {event.briefing.url}")
-        body = _event_body(event, color=color, always_text=False)
+        body = _event_body(event, color=color, always_text=False, fold=not include_cosmetic)
         if body:
             lines.append(_indent("\n".join(body)))
         lines.append("")

@@ -47,6 +47,8 @@ def test_jsonl_all_versions_wraps_each_version(cli, corpus, tmp_path: Path):
             "first_seen",
             "last_seen",
             "cause",
+            "is_current",
+            "status",
             "briefing",
         }
         assert validation_errors(record["briefing"]) == []

@@ -17,6 +17,7 @@ def test_by_asker_counts_each_exchange_once_with_its_fate(cli, corpus):
     assert rows["Reuters"] == {
         "asker": "Reuters",
         "exchanges": 2,
+        "current": 2,
         "questions": 2,
         "edited": 1,
         "removed": 0,
@@ -25,6 +26,7 @@ def test_by_asker_counts_each_exchange_once_with_its_fate(cli, corpus):
     assert rows["Bloomberg"] == {
         "asker": "Bloomberg",
         "exchanges": 2,
+        "current": 1,  # a2 was removed: export writes e4 only
         "questions": 2,
         "edited": 0,
         "removed": 1,
@@ -34,6 +36,7 @@ def test_by_asker_counts_each_exchange_once_with_its_fate(cli, corpus):
     assert rows["(none)"] == {  # the two statements
         "asker": "(none)",
         "exchanges": 2,
+        "current": 2,
         "questions": 0,
         "edited": 0,
         "removed": 0,
@@ -46,6 +49,7 @@ def test_by_source(cli, corpus):
     assert rows["mfa-en"] == {
         "source": "mfa-en",
         "exchanges": 8,
+        "current": 7,
         "questions": 7,
         "edited": 1,
         "removed": 1,
@@ -53,6 +57,7 @@ def test_by_source(cli, corpus):
     assert rows["mfa-zh"] == {
         "source": "mfa-zh",
         "exchanges": 5,
+        "current": 5,
         "questions": 4,
         "edited": 0,
         "removed": 0,

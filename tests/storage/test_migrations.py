@@ -41,9 +41,14 @@ def test_downgrade_to_base_and_up_again(fresh_db_url) -> None:
 
 
 def inspect_tables(url: str) -> set[str]:
+    """The tables of the database's own schema (a test's PostgreSQL schema, not ``public``)."""
     engine = make_engine(url)
     try:
-        return set(inspect(engine).get_table_names())
+        schema = None
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as conn:
+                schema = conn.exec_driver_sql("SELECT current_schema()").scalar()
+        return set(inspect(engine).get_table_names(schema=schema))
     finally:
         engine.dispose()
 
