@@ -55,6 +55,8 @@ LOG_LEVEL = "INFO"
 DOWNLOADER_MIDDLEWARES = {
     # process_response runs before RedirectMiddleware (600): refuses off-host redirects.
     "crawler.middlewares.RedirectGuardMiddleware": 650,
+    # evidence (issue 16): next to the downloader, so it sees headers before decoding.
+    "crawler.warc.WarcHeadersMiddleware": 950,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {"crawler.extensions.RunBookkeeping": 100}
@@ -66,5 +68,6 @@ BRIEFINGS_PROGRESS_EVERY = 5  # one progress line per N events (responses + item
 BRIEFINGS_LEASE_TTL = 300  # seconds; renewed every TTL/3 while the crawl runs
 BRIEFINGS_LEASE_HOLDER = None  # None: hostname:pid:random
 BRIEFINGS_LIST_MISSING_LIMIT = 3  # incremental walk stops after this many missing pages in a row
+BRIEFINGS_WARC = True  # evidence (issue 16): WARC request/response records at fetch time
 
 FEED_EXPORT_ENCODING = "utf-8"
