@@ -314,7 +314,7 @@ def warcinfo_record(created: str, software: str) -> ArcWarcRecord:
         [
             ("WARC-Type", "warcinfo"),
             ("WARC-Record-ID", new_record_id()),
-            ("WARC-Date", created.replace("Z", ".000000Z") if "." not in created else created),
+            ("WARC-Date", created),
             ("WARC-Filename", "data.warc.gz"),
             ("WARC-Block-Digest", labelled(_hash(fields))),
             ("Content-Type", "application/warc-fields"),

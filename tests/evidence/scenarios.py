@@ -90,7 +90,9 @@ def fetch(
             meaning["briefing"] = parse_html(body, url, source="mfa-en", content_type="text/html")
         except NotATranscript as exc:
             meaning["not_transcript"] = exc.reason
-    parts = parts_for(url, body, status=status, gzipped=gzipped) if warc and body is not None else None
+    parts = (
+        parts_for(url, body, status=status, gzipped=gzipped) if warc and body is not None else None
+    )
     result = archive.record_fetch(
         make_fetch(
             None,
