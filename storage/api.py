@@ -606,6 +606,11 @@ def load_signing_key(path: str | Path, password: bytes | None = None) -> Any:
 
 def _export(session: Session, fmt: str, out: str | Path | IO[Any], flt: ExportFilter) -> int:
     conn = session.connection()
+    if fmt == "warc":  # evidence (issue 16): the raw archive as WARC records
+        if isinstance(out, str | Path):
+            with open(out, "wb") as handle:
+                return export_lib.write_warc(conn, handle, flt)
+        return export_lib.write_warc(conn, out, flt)
     if fmt == "parquet":
         target = str(out) if isinstance(out, str | Path) else out
         return export_lib.write_parquet(conn, target, flt)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from datetime import timedelta
 
 from sqlalchemy import func, select
 from warcio.archiveiterator import ArchiveIterator
@@ -98,3 +99,28 @@ def test_recording_off_leaves_no_row_and_exports_a_resource(archive: Archive) ->
     # The same ids at every export, and no request record made up.
     assert warc_lib.serialize(warc_lib.legacy_records(legacy, body)) == data
     assert b"captured before WARC recording" in data
+
+
+def test_export_format_warc_writes_every_capture(archive: Archive, db_url: str, tmp_path) -> None:
+    from click.testing import CliRunner
+
+    from scheduler.cli import main
+
+    fetch(archive, original_page(), T0)
+    fetch(archive, original_page(), T0 + timedelta(hours=1), warc=False)
+    out = tmp_path / "all.warc.gz"
+    result = CliRunner().invoke(
+        main, ["export", "--format", "warc", "--out", str(out), "--db", db_url]
+    )
+    assert result.exit_code == 0, result.output
+    assert "wrote 4 WARC records" in result.output
+    checked = warcio_cli("check", str(out))
+    assert checked.returncode == 0, checked.stdout
+    with out.open("rb") as handle:
+        kinds = [r.rec_type for r in ArchiveIterator(handle)]
+    assert kinds == ["request", "response", "resource", "metadata"]
+    filtered = CliRunner().invoke(
+        main,
+        ["export", "--format", "warc", "--source", "mfa-zh", "--out", str(out), "--db", db_url],
+    )
+    assert filtered.exit_code == 0 and "wrote 0 WARC records" in filtered.output
