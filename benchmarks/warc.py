@@ -18,10 +18,12 @@ transcript). Figures, not assertions.
 from __future__ import annotations
 
 import argparse
+import sqlite3
 import statistics
 import sys
 import tempfile
 import time
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -98,8 +100,9 @@ def run(
                 "FROM warc_record"
             )
         ).scalar_one()
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")  # the file holds everything
     engine.dispose()
+    with closing(sqlite3.connect(path)) as raw:  # fold the WAL in: the file holds everything
+        raw.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     size = path.stat().st_size
     return {"ms": elapsed * 1000 / count, "bytes": size, "warc_bytes": float(warc_bytes)}
 
