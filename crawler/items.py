@@ -13,6 +13,8 @@ from typing import Any
 
 from scrapy.http import Response
 
+from crawler.warc import warc_parts
+from storage.api import WarcParts
 from storage.types import utcnow
 
 # Response headers worth keeping with a capture (validators for conditional GET, the type).
@@ -31,6 +33,9 @@ class FetchedPage:
     kind: str = "article"  # article | list (a list page that failed to download)
     briefing_id: int | None = None  # the archived briefing a revisit re-fetches
     fetched_at: datetime = field(default_factory=utcnow)
+    # evidence (issue 16): the WARC header blocks of this fetch (crawler.warc); None when
+    # WARC recording is off or nothing came back.
+    warc: WarcParts | None = None
 
     @property
     def content_type(self) -> str | None:
@@ -66,4 +71,5 @@ def fetched_page(response: Response, source: str, *, briefing_id: int | None = N
         headers=response_headers(response),
         body=response.body,
         briefing_id=briefing_id,
+        warc=warc_parts(response),  # evidence (issue 16)
     )

@@ -182,6 +182,7 @@ class ArchivePipeline:
             body=item.body,
             parser_version=PARSER_VERSION,
             fetched_at=item.fetched_at,
+            warc=item.warc,  # evidence (issue 16): WARC header blocks, digested in prepared()
             **meaning,
         ).prepared()  # hashing and compressing here leaves the writer thread less to do
         if self.writer is None:  # the archive exists once the run has started

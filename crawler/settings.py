@@ -55,6 +55,8 @@ LOG_LEVEL = "INFO"
 DOWNLOADER_MIDDLEWARES = {
     # process_response runs before RedirectMiddleware (600): refuses off-host redirects.
     "crawler.middlewares.RedirectGuardMiddleware": 650,
+    # evidence (issue 16): next to the downloader, so it sees headers before decoding.
+    "crawler.warc.WarcHeadersMiddleware": 950,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
 EXTENSIONS = {"crawler.extensions.RunBookkeeping": 100}
@@ -69,5 +71,6 @@ BRIEFINGS_LIST_MISSING_LIMIT = 3  # incremental walk stops after this many missi
 # Seconds after a first suspect fetch (a page gone, truncated) that a second one may confirm
 # it; ``briefings crawl --revisit suspect --confirm-now`` sets 0 (a second fetch still needed).
 BRIEFINGS_CONFIRM_AFTER = 3600
+BRIEFINGS_WARC = True  # evidence (issue 16): WARC request/response records at fetch time
 
 FEED_EXPORT_ENCODING = "utf-8"

@@ -75,6 +75,12 @@ from storage.errors import (
     first_line,
 )
 from storage.events import BriefingRef, ChangeEvent, Comparison, ExchangeRef
+
+# -- evidence (issue 16) --------------------------------------------------------------------
+from storage.evidence.bundle import Bundle, BundleSummary, EvidenceError
+from storage.evidence.plan import EvidenceTarget
+from storage.evidence.verify import VerifyReport, verify_bundle
+from storage.evidence.witness import WitnessConfig
 from storage.export import FORMATS as EXPORT_FORMATS
 from storage.export import ExportFilter
 from storage.fetch import Fetch, make_fetch
@@ -92,6 +98,7 @@ from storage.runs import RunRecord, json_safe, judge_run, pid_alive, summarize_s
 from storage.search import DEFAULT_LIMIT as SEARCH_LIMIT
 from storage.search import SearchHit, SearchOptions
 from storage.types import utcnow
+from storage.warc import WarcParts
 from storage.worddiff import word_diff
 from storage.writer import DEFAULT_CONFIRM_AFTER, Writer
 
@@ -110,11 +117,15 @@ __all__ = [
     "BriefingRef",
     "BriefingRow",
     "BriefingStatus",
+    # evidence (issue 16)
+    "BundleSummary",
     "CaptureOutcome",
     "CaptureResult",
     "ChangeEvent",
     "ChangeType",
     "Comparison",
+    "EvidenceError",
+    "EvidenceTarget",
     "ExchangeRef",
     "ExportFilter",
     "Fetch",
@@ -129,12 +140,16 @@ __all__ = [
     "SearchOptions",
     "ShownVersion",
     "StatsRow",
+    "VerifyReport",
     "VersionCause",
     "VersionSummary",
+    "WarcParts",
+    "WitnessConfig",
     "absolute_db_url",
     "fold_typography",
     "json_safe",
     "judge_run",
+    "load_signing_key",
     "make_fetch",
     "pid_alive",
     "policy_from_json",
@@ -143,6 +158,7 @@ __all__ = [
     "safe_url",
     "summarize_stats",
     "values",
+    "verify_bundle",
     "word_diff",
 ]
 
@@ -556,9 +572,61 @@ class Archive:
             export_lib.parquet_schema()  # fails early and cleanly when pyarrow is missing
         return self._read(lambda s: _export(s, fmt, out, flt))
 
+    # -- evidence (issue 16): bundles for an event, an exchange or a briefing --------------
+
+    def evidence_bundle(
+        self,
+        target: EvidenceTarget,
+        out: str | Path | IO[bytes],
+        *,
+        key: Any = None,
+        witnesses: WitnessConfig | None = None,
+    ) -> BundleSummary:
+        """Write the WACZ evidence bundle of ``target`` to ``out``: a path (temporary file,
+        then renamed: nothing is left behind on error) or a binary stream. ``key``: an EC
+        private key (``load_signing_key``) to sign it; ``witnesses``: also ask the
+        Internet Archive (off by default). Raises ``NotFound``, ``EvidenceError``."""
+        from dataclasses import replace
+
+        from storage.evidence.bundle import write_atomically
+
+        bundle = self._evidence(target, key, witnesses)
+        if isinstance(out, str | Path):
+            write_atomically(out, bundle.data)
+            return replace(bundle.summary, path=str(out))
+        out.write(bundle.data)
+        return bundle.summary
+
+    def evidence_bytes(
+        self, target: EvidenceTarget, *, key: Any = None
+    ) -> tuple[str, bytes, BundleSummary]:
+        """The bundle of ``target`` in memory, for a download: (file name, bytes, summary)."""
+        bundle = self._evidence(target, key, None)
+        name = f"briefings-evidence-{target.kind}-{target.value}.wacz"
+        return name, bundle.data, bundle.summary
+
+    def _evidence(
+        self, target: EvidenceTarget, key: Any, witnesses: WitnessConfig | None
+    ) -> Bundle:
+        from storage.evidence.bundle import build
+
+        return self._read(lambda s: build(s, target, key=key, witnesses=witnesses))
+
+
+def load_signing_key(path: str | Path, password: bytes | None = None) -> Any:
+    """An EC private key from a PEM file, for ``Archive.evidence_bundle(key=...)``."""
+    from storage.evidence.sign import load_signing_key as load
+
+    return load(path, password)
+
 
 def _export(session: Session, fmt: str, out: str | Path | IO[Any], flt: ExportFilter) -> int:
     conn = session.connection()
+    if fmt == "warc":  # evidence (issue 16): the raw archive as WARC records
+        if isinstance(out, str | Path):
+            with open(out, "wb") as handle:
+                return export_lib.write_warc(conn, handle, flt)
+        return export_lib.write_warc(conn, out, flt)
     if fmt == "parquet":
         target = str(out) if isinstance(out, str | Path) else out
         return export_lib.write_parquet(conn, target, flt)

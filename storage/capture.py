@@ -177,7 +177,12 @@ class CaptureRecorder:
                 "parser_version": fetch.parser_version,
             },
         )
-        return inserted_id(result)
+        capture_id = inserted_id(result)
+        if self.derived.warc is not None:  # evidence (issue 16): the WARC records' metadata
+            from storage.warc import insert_meta
+
+            insert_meta(self.conn, capture_id, self.derived.warc)
+        return capture_id
 
     def _complete_capture(self, outcome: CaptureOutcome) -> None:
         self.conn.execute(

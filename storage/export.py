@@ -19,6 +19,10 @@ Shapes:
   ``edited_away`` (a later version holds another wording of it) or ``removed`` (no later
   version holds it, or the whole briefing is gone).
 
+- ``warc`` (evidence, issue 16): every capture with a body as gzipped WARC records, oldest
+  first: request + response when recorded at fetch time, else resource + metadata
+  (``storage.warc``); ``source``/``since``/``until`` filter by the capture's briefing.
+
 JSON Lines stay schema-valid: the default lines are the schema objects themselves; the
 status travels in the ``all_versions`` wrapper (``status``, ``is_current``).
 """
@@ -28,7 +32,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import IO, Any, TypeVarTuple
 
@@ -40,7 +44,7 @@ from storage.errors import ArchiveError
 from storage.models import Briefing, Exchange, Version
 
 Row = TypeVarTuple("Row")
-FORMATS = ("jsonl", "csv", "parquet")
+FORMATS = ("jsonl", "csv", "parquet", "warc")
 BATCH_ROWS = 1000  # rows fetched from the database at a time
 PARQUET_ROW_GROUP = 10_000  # rows per Parquet row group (and the most held in memory)
 
@@ -262,3 +266,59 @@ def _pyarrow() -> Any:
     except ImportError as exc:
         raise ExportError("parquet export needs pyarrow: pip install 'briefings[parquet]'") from exc
     return pyarrow
+
+
+# ---------------------------------------------------------------------------- warc (evidence)
+
+
+def write_warc(conn: Connection, out: IO[bytes], flt: ExportFilter) -> int:
+    """Every stored capture as WARC records (``storage.warc``); returns the record count."""
+    from storage import rawstore
+    from storage import warc as warc_lib
+    from storage.models import Capture
+
+    stmt = (
+        select(Capture)
+        .where(Capture.body_sha256.is_not(None))
+        .order_by(Capture.fetched_at, Capture.id)
+    )
+    if flt.source or flt.since or flt.until:
+        stmt = stmt.join(Briefing, Briefing.id == Capture.briefing_id)
+        stmt = _filtered(stmt, replace(flt, all_versions=True))
+    count = 0
+    batch: list[Any] = []
+    for row in _stream(conn, stmt):
+        batch.append(row)
+        if len(batch) >= BATCH_ROWS:
+            count += _write_warc_batch(conn, out, batch, rawstore, warc_lib)
+            batch = []
+    return count + _write_warc_batch(conn, out, batch, rawstore, warc_lib)
+
+
+def _write_warc_batch(
+    conn: Connection, out: IO[bytes], rows: list[Any], rawstore: Any, warc_lib: Any
+) -> int:
+    metas = warc_lib.load_meta(conn, [row.id for row in rows])
+    count = 0
+    for row in rows:
+        body = rawstore.get(conn, row.body_sha256)
+        meta = metas.get(row.id)
+        if meta is not None:
+            records = warc_lib.capture_records(meta, body)
+        else:
+            records = warc_lib.legacy_records(
+                warc_lib.LegacyCapture(
+                    capture_id=row.id,
+                    url=row.final_url or row.url,
+                    fetched_at=row.fetched_at,
+                    status_code=row.status_code,
+                    content_type=row.content_type,
+                    etag=row.etag,
+                    last_modified=row.last_modified,
+                    body_sha256=row.body_sha256,
+                ),
+                body,
+            )
+        warc_lib.write_records(out, records, gzip=True)
+        count += len(records)
+    return count

@@ -18,6 +18,7 @@ from typing import Any
 from crawler import gone
 from crawler.schema import Briefing, content_hash
 from storage import rawstore
+from storage import warc as warc_lib
 from storage.diff import exchange_fingerprint
 from storage.types import utcnow
 
@@ -34,6 +35,7 @@ class Derived:
     data: dict[str, Any] | None  # the parsed transcript as schema JSON
     content_hash: str | None  # of ``data``
     fingerprints: tuple[str, ...]  # of its exchanges, in order
+    warc: warc_lib.WarcMeta | None = None  # evidence: record ids, date, digests (storage.warc)
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +53,7 @@ class Fetch:
     fetched_at: datetime
     # Characters the page's bytes could not be decoded to (``crawler.extract.ParseReport``).
     replaced_chars: int = 0
+    warc: warc_lib.WarcParts | None = None  # evidence: the WARC header blocks (crawler.warc)
     derived: Derived | None = None  # see prepared(); computed on the way when missing
 
     def prepared(self) -> Fetch:
@@ -65,8 +68,15 @@ class Fetch:
             data=data,
             content_hash=content_hash(data) if data is not None else None,
             fingerprints=tuple(exchange_fingerprint(ex) for ex in exchanges),
+            warc=self._warc_meta(),
         )
         return replace(self, derived=derived)
+
+    def _warc_meta(self) -> warc_lib.WarcMeta | None:
+        """Evidence: the WARC records' ids, date and digests, at fetch time."""
+        if self.warc is None or self.body is None:
+            return None
+        return warc_lib.record_meta(self.warc, self.body, self.fetched_at)
 
     @property
     def data(self) -> dict[str, Any] | None:
@@ -102,6 +112,7 @@ def make_fetch(
     parser_version: str | None = None,
     fetched_at: datetime | None = None,
     replaced_chars: int = 0,
+    warc: warc_lib.WarcParts | None = None,
 ) -> Fetch:
     """A ``Fetch`` from ``Archive.record_capture``'s keywords (headers normalized, UTC; a
     schema dict for ``briefing`` is read into the typed ``Briefing``)."""
@@ -120,6 +131,7 @@ def make_fetch(
         parser_version=parser_version,
         fetched_at=as_utc(fetched_at) if fetched_at else utcnow(),
         replaced_chars=replaced_chars,
+        warc=warc,
     )
 
 

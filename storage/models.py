@@ -11,6 +11,8 @@ Tables (plain, so ``datasette briefings.db`` can browse them):
 - ``change_event``: the ledger of what changed (exchange added/removed/edited/moved,
   briefing removed/restored/moved).
 - ``crawl_lease``: at most one crawl per source at a time, across processes.
+- ``warc_record``: what a capture's WARC request/response records need beyond the body
+  (header blocks, record ids, WARC-Date, digests), written at fetch time (docs/evidence.md).
 """
 
 from __future__ import annotations
@@ -311,3 +313,30 @@ class CrawlLease(Base):
     run_id: Mapped[int | None]
     acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+# -- evidence (issue 16): WARC records at fetch time ---------------------------------------
+
+
+class WarcRecord(Base):
+    """A capture's WARC request and response records, all but the body (``raw_body``):
+    serializing them again (``storage.warc``) gives the same bytes, whose sha256 is kept."""
+
+    __tablename__ = "warc_record"
+
+    capture_id: Mapped[int] = mapped_column(
+        ForeignKey("capture.id", ondelete="CASCADE"), primary_key=True
+    )
+    response_id: Mapped[str] = mapped_column(String(64))  # <urn:uuid:...>
+    request_id: Mapped[str | None] = mapped_column(String(64))
+    warc_date: Mapped[str] = mapped_column(String(32))  # exactly as written (UTC, microseconds)
+    target_uri: Mapped[str] = mapped_column(String(2000))
+    ip_address: Mapped[str | None] = mapped_column(String(64))
+    request_head: Mapped[bytes | None] = mapped_column(LargeBinary)  # request line + headers
+    response_head: Mapped[bytes] = mapped_column(LargeBinary)  # status line + headers
+    payload_digest: Mapped[str] = mapped_column(String(80))
+    block_digest: Mapped[str] = mapped_column(String(80))
+    request_block_digest: Mapped[str | None] = mapped_column(String(80))
+    response_sha256: Mapped[str] = mapped_column(String(64))  # of the serialized record
+    request_sha256: Mapped[str | None] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)  # how the header block was adjusted

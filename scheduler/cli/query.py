@@ -299,18 +299,21 @@ def export_command(
     jsonl: one schema-v1 object per briefing (latest version); with --all-versions one
     {"briefing_id", "version", "first_seen", "last_seen", "cause", "briefing": {...}}
     per version. csv / parquet: one row per exchange with the briefing's fields.
+    warc: every stored capture as gzipped WARC records (request + response, or resource +
+    provenance metadata for captures made before WARC recording).
 
     \b
     Examples:
       briefings export --format jsonl --out briefings.jsonl
       briefings export --format csv --source mfa-zh --since 2024-01-01 > zh.csv
       briefings export --format parquet --all-versions --out archive.parquet
+      briefings export --format warc --out archive.warc.gz
     """
     flt = ExportFilter(source=source, since=day(since), until=day(until), all_versions=all_versions)
     with open_archive(db_url) as archive:
         count = _export(archive, fmt, out, flt)
     if out:
-        unit = "briefings" if fmt == "jsonl" else "exchanges"
+        unit = {"jsonl": "briefings", "warc": "WARC records"}.get(fmt, "exchanges")
         click.echo(f"wrote {count} {unit} to {out}", err=True)
 
 
@@ -318,7 +321,7 @@ def _export(archive: Archive, fmt: str, out: str | None, flt: ExportFilter) -> i
     if out:
         return archive.export(fmt, out, flt)
     sys.stdout.flush()
-    if fmt == "parquet":
+    if fmt in ("parquet", "warc"):
         return archive.export(fmt, sys.stdout.buffer, flt)
     # UTF-8 whatever the locale; detached afterwards so stdout itself stays open.
     stream: IO[str] = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
