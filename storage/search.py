@@ -477,3 +477,43 @@ def _word_start(body: str, start: int) -> int:
         return start
     space = body.find(" ", start, start + 20)
     return space + 1 if space != -1 else start
+
+
+# ---------------------------------------------------------------------------- frequency
+
+
+def monthly_counts(
+    conn: Connection, query: str, options: SearchOptions | None = None
+) -> list[tuple[str, int]]:
+    """How many exchanges match ``query`` per month their briefing was held, oldest first:
+    the same matching and filters as ``search``, every match counted (no limit)."""
+    options = options or SearchOptions()
+    terms = parse_terms(query)
+    params: dict[str, Any] = {}
+    sqlite = conn.dialect.name == "sqlite"
+    scope, _ = _scope(options)
+    like = "LIKE" if sqlite else "ILIKE"
+    long_terms = [t for t in terms if len(t) >= MIN_FTS_CHARS] if sqlite else []
+    short_terms = [t for t in terms if len(t) < MIN_FTS_CHARS] if sqlite else terms
+    where = [
+        scope,
+        *_filters(options, params, like),
+        *_term_clauses(short_terms, params, like),
+        *_word_start_clauses(terms, params, sqlite=sqlite),
+    ]
+    source = _FROM
+    if sqlite:
+        register_sqlite_functions(conn)
+        if long_terms:
+            params["match"] = " AND ".join(fts5_string(t) for t in long_terms)
+            source = """(SELECT rowid AS id FROM exchange_fts WHERE exchange_fts MATCH :match)
+                AS matched JOIN exchange e ON e.id = matched.id
+                JOIN version v ON v.id = e.version_id
+                JOIN briefing b ON b.id = e.briefing_id"""
+        month = "strftime('%Y-%m', b.held_on)"
+    else:
+        month = "to_char(b.held_on, 'YYYY-MM')"
+    sql = f"""SELECT {month} AS month, count(*) AS n FROM {source}
+        WHERE b.held_on IS NOT NULL AND {" AND ".join(where)}
+        GROUP BY {month} ORDER BY {month}"""
+    return [(str(m), int(n)) for m, n in conn.execute(text(sql), params).all()]
