@@ -553,6 +553,9 @@ class Archive:
         return self._read(lambda s: changes_lib.run_events(s, run_id, source, started))
 
     def search(self, query: str, options: SearchOptions | None = None) -> list[SearchHit]:
+        if self.read_only:  # a long-lived reader (the web app): repeated searches are cached
+            cache = self._search_cache()
+            return self._read(lambda s: cache.search(s.connection(), query, options))
         return self._read(lambda s: search_lib.search(s.connection(), query, options))
 
     def stats(
@@ -613,6 +616,12 @@ class Archive:
         """How many exchanges match a search per month (the search's own matching)."""
         rows = self._read(lambda s: search_lib.monthly_counts(s.connection(), query, options))
         return tuple(MonthCount(month, count) for month, count in rows)
+
+    def _search_cache(self) -> search_lib.SearchCache:
+        cache: search_lib.SearchCache | None = getattr(self, "_cached_searches", None)
+        if cache is None:
+            cache = self._cached_searches = search_lib.SearchCache()
+        return cache
 
     # -- end browsing -----------------------------------------------------------------------
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import click
 
-from scheduler.cli import changes, crawl, db, parse, query, reparse, runs, schedule
+from scheduler.cli import changes, crawl, db, parse, query, reparse, runs, schedule, serve
 
-COMMAND_MODULES = (parse, db, crawl, reparse, changes, query, runs, schedule)
+COMMAND_MODULES = (parse, db, crawl, reparse, changes, query, runs, schedule, serve)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
