@@ -9,10 +9,15 @@ its XML builder, which escapes them.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 
 import pygal
 from pygal.style import Style
+
+# pygal puts an import hook on sys.meta_path (for its optional map plugins) that lacks
+# find_spec, so every later import warns (an error under -W error). No plugin is used here.
+sys.meta_path[:] = [f for f in sys.meta_path if type(f).__name__ != "PluginImportFixer"]
 
 # Dark, distinct colours; patterns carry the difference for readers who cannot tell them.
 STYLE = Style(

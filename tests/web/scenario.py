@@ -115,6 +115,7 @@ def build(url: str) -> Scenario:
         _english(archive, found)
         _chinese(archive, found)
         _hostile(archive, found)
+        _bulk(archive)
         _runs(archive, found)
     finally:
         archive.close()
@@ -227,6 +228,22 @@ def _hostile(archive: Archive, found: Scenario) -> None:
     v2["exchanges"] = v2["exchanges"][1:]
     _reindexed(v2)
     _record(archive, HOSTILE_URL, HOSTILE_BODY + b"<!-- 2 -->", v2, T0 + timedelta(days=1))
+
+
+BULK_URL = "https://www.fmprc.gov.cn/eng/xw/fyrbt/lxjzh/202611/t20261104_99998.html"
+BULK_EXCHANGES = 30  # more than a page of search hits
+
+
+def _bulk(archive: Archive) -> None:
+    """A briefing of many short exchanges on one subject (search paging)."""
+    data = _hostile_data([])
+    data.update(url=BULK_URL, title="Regular Press Conference on tariffs", held_on="2026-11-04")
+    data["spokespersons"] = ["Lin Jian"]
+    data["exchanges"] = [
+        _qa(f"Outlet {i}", f"Question {i} about tariffs?", "Lin Jian", f"Answer {i} on tariffs.")
+        for i in range(BULK_EXCHANGES)
+    ]
+    _record(archive, BULK_URL, b"<html>bulk</html>", _reindexed(data), T0)
 
 
 def _runs(archive: Archive, found: Scenario) -> None:
