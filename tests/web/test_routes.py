@@ -8,8 +8,6 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from tests.web.scenario import HOSTILE
-
 HTML = "text/html; charset=utf-8"
 
 
