@@ -72,7 +72,7 @@ def test_hostile_strings_show_as_text(client, scenario) -> None:
         assert handlers(html) == [], path
         seen_text = seen_text or "&lt;script&gt;window.__pwned" in html
     assert seen_text  # the hostile title is on the pages, as text
-    html = client.get(f"/b/{scenario.hostile_id}").text
+    html = client.get(f"/b/{scenario.hostile_id}/diff").text
     assert "{{ 7*7 }}" in html  # a template in scraped text stays text
 
 
