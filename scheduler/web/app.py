@@ -43,6 +43,8 @@ def create_app(archive: Archive) -> FastAPI:
         redoc_url=None,
         openapi_url="/openapi.json",
     )
+    # The packaged Swagger UI (4.x) renders OpenAPI 3.0 documents, not 3.1.
+    app.openapi_version = "3.0.3"
     app.state.archive = archive
     app.state.renderer = Renderer()
     app.add_middleware(SecurityHeaders)
