@@ -51,6 +51,7 @@ def _config() -> dict[str, object]:
         "truncate_legend": 40,
         "margin": 12,
         "print_zeroes": False,
+        "include_x_axis": True,  # counts start at 0
     }
 
 
