@@ -38,6 +38,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from storage import browse as browse_lib  # the web app's reads (browsing section below)
 from storage import changes as changes_lib
 from storage import export as export_lib
 from storage import lease as lease_lib
@@ -45,6 +46,20 @@ from storage import query as query_lib
 from storage import revisit as revisit_lib
 from storage import runs as runs_lib
 from storage import search as search_lib
+from storage.browse import (
+    ExchangeHistory,
+    ExchangeRow,
+    ExchangeSpan,
+    ExchangeVersion,
+    LedgerFilter,
+    LedgerPage,
+    MonthCount,
+    NameProfile,
+    RawPage,
+    TrendRow,
+    VersionProvenance,
+    is_cosmetic,
+)
 from storage.capture import CaptureResult
 from storage.changes import BriefingHistory, VersionSummary
 from storage.cosmetic import fold_typography
@@ -160,6 +175,21 @@ __all__ = [
     "values",
     "verify_bundle",
     "word_diff",
+]
+# browsing (storage/browse.py): the web app's read results
+__all__ += [
+    "ExchangeHistory",
+    "ExchangeRow",
+    "ExchangeSpan",
+    "ExchangeVersion",
+    "LedgerFilter",
+    "LedgerPage",
+    "MonthCount",
+    "NameProfile",
+    "RawPage",
+    "TrendRow",
+    "VersionProvenance",
+    "is_cosmetic",
 ]
 
 T = TypeVar("T")
@@ -555,6 +585,9 @@ class Archive:
         return self._read(lambda s: changes_lib.run_events(s, run_id, source, started))
 
     def search(self, query: str, options: SearchOptions | None = None) -> list[SearchHit]:
+        if self.read_only:  # a long-lived reader (the web app): repeated searches are cached
+            cache = self._search_cache()
+            return self._read(lambda s: cache.search(s.connection(), query, options))
         return self._read(lambda s: search_lib.search(s.connection(), query, options))
 
     def stats(
@@ -611,6 +644,58 @@ class Archive:
         from storage.evidence.bundle import build
 
         return self._read(lambda s: build(s, target, key=key, witnesses=witnesses))
+
+    # -- browsing (the web app and its HTTP API; storage/browse.py) -------------------------
+
+    def version_exchanges(
+        self, ref: str | int, version: int | None = None
+    ) -> tuple[ExchangeRow, ...]:
+        """A version's exchanges (default: the latest) with their stable ids, in order."""
+        return self._read(lambda s: browse_lib.version_exchanges(s, ref, version))
+
+    def exchange_spans(self, briefing_id: int, uids: Sequence[str]) -> dict[str, ExchangeSpan]:
+        """First seen, last seen and confirmed-removal times of a briefing's exchanges."""
+        return self._read(lambda s: browse_lib.exchange_spans(s, briefing_id, uids))
+
+    def exchange_history(self, uid: str) -> ExchangeHistory:
+        """One exchange across every version that held it, with its change events."""
+        return self._read(lambda s: browse_lib.exchange_history(s, uid))
+
+    def provenance(self, ref: str | int, version: int | None = None) -> VersionProvenance:
+        """Where a version came from: its capture, raw page hash, parser, every URL."""
+        return self._read(lambda s: browse_lib.provenance(s, ref, version))
+
+    def raw_page(self, sha256: str) -> RawPage:
+        """A stored raw page by its SHA-256 (bytes as fetched)."""
+        return self._read(lambda s: browse_lib.raw_page(s, sha256))
+
+    def ledger(self, flt: LedgerFilter | None = None) -> LedgerPage:
+        """One page of the change ledger, newest first, with the web app's filters."""
+        return self._read(lambda s: browse_lib.ledger(s, flt or LedgerFilter()))
+
+    def name_profile(self, role: str, name: str) -> NameProfile:
+        """An outlet's (role ``asker``) or spokesperson's (``answerer``) exchanges per month
+        and the change events of their exchanges."""
+        return self._read(lambda s: browse_lib.name_profile(s, role, name))
+
+    def trends(self, *, source: str | None = None) -> tuple[TrendRow, ...]:
+        """Exchanges held, edits and removals detected, per month and source."""
+        return self._read(lambda s: browse_lib.trends(s, source=source))
+
+    def term_frequency(
+        self, query: str, options: SearchOptions | None = None
+    ) -> tuple[MonthCount, ...]:
+        """How many exchanges match a search per month (the search's own matching)."""
+        rows = self._read(lambda s: search_lib.monthly_counts(s.connection(), query, options))
+        return tuple(MonthCount(month, count) for month, count in rows)
+
+    def _search_cache(self) -> search_lib.SearchCache:
+        cache: search_lib.SearchCache | None = getattr(self, "_cached_searches", None)
+        if cache is None:
+            cache = self._cached_searches = search_lib.SearchCache()
+        return cache
+
+    # -- end browsing -----------------------------------------------------------------------
 
 
 def load_signing_key(path: str | Path, password: bytes | None = None) -> Any:

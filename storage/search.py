@@ -194,6 +194,15 @@ def term_regex(term: str) -> str:
     return f"(?<![{WORD_CHARS}]){escaped}" if starts_a_word(term) else escaped
 
 
+def pg_word_start_regex(term: str) -> str:
+    """PostgreSQL's word-start test, applied case-sensitively to ``lower(text)``: the
+    lower-cased term at the start of the text or after a character that is not a letter or
+    digit. The same test as ``word_match`` (which lower-cases both sides too), and 3-4x
+    faster than ``~*`` with ``term_regex``'s lookbehind: PostgreSQL's case-insensitive
+    matching and its lookbehind are both slow on long answers."""
+    return f"(^|[^{WORD_CHARS}]){re.escape(term.lower())}"
+
+
 @lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
@@ -307,8 +316,8 @@ def _word_start_clauses(terms: list[str], params: dict[str, Any], sqlite: bool) 
             params[name] = term.lower()
             tests = [f"word_match({col}, :{name})" for col in ("e.question", "e.answer")]
         else:
-            params[name] = term_regex(term)
-            tests = [f"{col} ~* :{name}" for col in ("e.question", "e.answer")]
+            params[name] = pg_word_start_regex(term)
+            tests = [f"lower({col}) ~ :{name}" for col in ("e.question", "e.answer")]
         clauses.append(f"({' OR '.join(tests)})")
     return clauses
 
@@ -477,3 +486,95 @@ def _word_start(body: str, start: int) -> int:
         return start
     space = body.find(" ", start, start + 20)
     return space + 1 if space != -1 else start
+
+
+# ---------------------------------------------------------------------------- frequency
+
+
+def monthly_counts(
+    conn: Connection, query: str, options: SearchOptions | None = None
+) -> list[tuple[str, int]]:
+    """How many exchanges match ``query`` per month their briefing was held, oldest first:
+    the same matching and filters as ``search``, every match counted (no limit)."""
+    options = options or SearchOptions()
+    terms = parse_terms(query)
+    params: dict[str, Any] = {}
+    sqlite = conn.dialect.name == "sqlite"
+    scope, _ = _scope(options)
+    like = "LIKE" if sqlite else "ILIKE"
+    long_terms = [t for t in terms if len(t) >= MIN_FTS_CHARS] if sqlite else []
+    short_terms = [t for t in terms if len(t) < MIN_FTS_CHARS] if sqlite else terms
+    where = [
+        scope,
+        *_filters(options, params, like),
+        *_term_clauses(short_terms, params, like),
+        *_word_start_clauses(terms, params, sqlite=sqlite),
+    ]
+    source = _FROM
+    if sqlite:
+        register_sqlite_functions(conn)
+        if long_terms:
+            params["match"] = " AND ".join(fts5_string(t) for t in long_terms)
+            source = """(SELECT rowid AS id FROM exchange_fts WHERE exchange_fts MATCH :match)
+                AS matched JOIN exchange e ON e.id = matched.id
+                JOIN version v ON v.id = e.version_id
+                JOIN briefing b ON b.id = e.briefing_id"""
+        month = "strftime('%Y-%m', b.held_on)"
+    else:
+        month = "to_char(b.held_on, 'YYYY-MM')"
+    sql = f"""SELECT {month} AS month, count(*) AS n FROM {source}
+        WHERE b.held_on IS NOT NULL AND {" AND ".join(where)}
+        GROUP BY {month} ORDER BY {month}"""
+    return [(str(m), int(n)) for m, n in conn.execute(text(sql), params).all()]
+
+
+# ---------------------------------------------------------------------------- cache
+
+# What a search's answer depends on, read in well under a millisecond: new exchanges and
+# versions get new ids (so does the latest-version flag, which moves only when a version is
+# written), and a briefing's removal or restoration writes a change event.
+GENERATION_SQL = text(
+    """SELECT (SELECT max(id) FROM exchange), (SELECT max(id) FROM version),
+              (SELECT max(id) FROM change_event),
+              (SELECT count(*) FROM briefing WHERE status = 'removed')"""
+)
+CACHE_SIZE = 512
+
+
+class SearchCache:
+    """The hits of recent searches, for a long-lived reader (the web app), kept only while
+    the archive is unchanged: every lookup first reads the archive's generation
+    (``GENERATION_SQL``) and drops everything when it moved. A repeated search costs that
+    one read instead of matching and ranking every candidate again (on PostgreSQL a common
+    English word has thousands: 30-170 ms on 100,000 exchanges)."""
+
+    def __init__(self, size: int = CACHE_SIZE) -> None:
+        from collections import OrderedDict
+        from threading import Lock
+
+        self.size = size
+        self._hits: OrderedDict[tuple[Any, ...], list[SearchHit]] = OrderedDict()
+        self._generation: tuple[Any, ...] | None = None
+        self._lock = Lock()
+
+    def search(
+        self, conn: Connection, query: str, options: SearchOptions | None = None
+    ) -> list[SearchHit]:
+        options = options or SearchOptions()
+        generation = tuple(conn.execute(GENERATION_SQL).one())
+        key = (query, options)
+        with self._lock:
+            if generation != self._generation:
+                self._hits.clear()
+                self._generation = generation
+            cached = self._hits.get(key)
+            if cached is not None:
+                self._hits.move_to_end(key)
+                return list(cached)
+        hits = search(conn, query, options)
+        with self._lock:
+            if generation == self._generation:
+                self._hits[key] = hits
+                while len(self._hits) > self.size:
+                    self._hits.popitem(last=False)
+        return list(hits)

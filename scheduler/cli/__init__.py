@@ -13,15 +13,16 @@ from scheduler.cli import (
     changes,
     crawl,
     db,
-    evidence,  # evidence (issue 16)
+    evidence,
     parse,
     query,
     reparse,
     runs,
     schedule,
+    serve,
 )
 
-COMMAND_MODULES = (parse, db, crawl, reparse, changes, query, runs, schedule, evidence)
+COMMAND_MODULES = (parse, db, crawl, reparse, changes, query, runs, schedule, evidence, serve)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -1,0 +1,1 @@
+"""One module per page (and its JSON twin): each exposes ``router``."""
