@@ -25,6 +25,7 @@ from crawler.urls import canonical_url
 from storage import identity, rawstore
 from storage.enums import BriefingStatus
 from storage.fetch import Derived, Fetch
+from storage.importing.provenance import store_provenance  # history import (issue 18)
 from storage.models import Briefing, BriefingLocation, Capture, Version, table_of
 from storage.versions import INSERT_EVENTS, inserted_id, reread_page, write_version
 
@@ -164,7 +165,12 @@ class CaptureRecorder:
                 "parser_version": fetch.parser_version,
             },
         )
-        return inserted_id(result)
+        capture_id = inserted_id(result)
+        # History import (issue 18): an imported fetch's origin, in the same transaction, so
+        # a capture and its provenance (the import's resume key) commit or vanish together.
+        if fetch.provenance is not None:
+            store_provenance(self.conn, capture_id, fetch.provenance)
+        return capture_id
 
     def _complete_capture(self, outcome: str) -> None:
         self.conn.execute(

@@ -21,7 +21,45 @@ from storage import rawstore
 from storage.diff import exchange_fingerprint
 from storage.types import utcnow
 
-__all__ = ["Derived", "Fetch", "as_utc", "make_fetch", "normalize_headers"]
+__all__ = ["Derived", "Fetch", "Provenance", "as_utc", "make_fetch", "normalize_headers"]
+
+
+# --- history import (issue 18): where an imported fetch came from ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where an imported fetch came from, stored with its capture (``capture_provenance``).
+
+    A WARC record: ``file`` (the path as given; a WACZ member as ``x.wacz#archive/y.warc``),
+    ``file_sha256``, ``offset`` and ``record_id``. A Wayback capture: ``timestamp`` (14
+    digits), ``digest`` and ``original_url``. A crawl's fetch has none (its run says)."""
+
+    kind: str  # storage.enums.ProvenanceKind
+    file: str | None = None
+    file_sha256: str | None = None
+    offset: int | None = None
+    record_id: str | None = None
+    timestamp: str | None = None
+    digest: str | None = None
+    original_url: str | None = None
+
+    def row(self, capture_id: int) -> dict[str, Any]:
+        """The ``capture_provenance`` row of this provenance."""
+        return {
+            "capture_id": capture_id,
+            "kind": self.kind,
+            "file": self.file,
+            "file_sha256": self.file_sha256,
+            "record_offset": self.offset,
+            "record_id": self.record_id,
+            "wayback_timestamp": self.timestamp,
+            "digest": self.digest,
+            "original_url": self.original_url,
+        }
+
+
+# --- end of history import -------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +88,7 @@ class Fetch:
     parser_version: str | None
     fetched_at: datetime
     derived: Derived | None = None  # see prepared(); computed on the way when missing
+    provenance: Provenance | None = None  # an imported fetch's origin (history import)
 
     def prepared(self) -> Fetch:
         """This fetch with its hashes, JSON and compressed body computed (``Derived``)."""
@@ -99,6 +138,7 @@ def make_fetch(
     error: str | None = None,
     parser_version: str | None = None,
     fetched_at: datetime | None = None,
+    provenance: Provenance | None = None,
 ) -> Fetch:
     """A ``Fetch`` from ``Archive.record_capture``'s keywords (headers normalized, UTC; a
     schema dict for ``briefing`` is read into the typed ``Briefing``)."""
@@ -116,6 +156,7 @@ def make_fetch(
         error=error,
         parser_version=parser_version,
         fetched_at=as_utc(fetched_at) if fetched_at else utcnow(),
+        provenance=provenance,
     )
 
 

@@ -11,6 +11,7 @@ Tables (plain, so ``datasette briefings.db`` can browse them):
 - ``change_event``: the ledger of what changed (exchange added/removed/edited/moved,
   briefing removed/restored/moved).
 - ``crawl_lease``: at most one crawl per source at a time, across processes.
+- ``capture_provenance``: where an imported capture came from (WARC record, Wayback capture).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -39,6 +41,7 @@ from storage.enums import (
     BriefingStatus,
     CaptureOutcome,
     ChangeType,
+    ProvenanceKind,
     RunKind,
     RunStatus,
     VersionCause,
@@ -272,3 +275,35 @@ class CrawlLease(Base):
     run_id: Mapped[int | None]
     acquired_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime]
+
+
+# --- history import (issue 18): capture provenance ------------------------------------------
+
+
+class CaptureProvenance(Base):
+    """Where an imported capture came from: a WARC record (file, its sha256, the record's
+    offset and id) or a Wayback capture (timestamp, digest, original URL). A crawled capture
+    has no row here: its ``capture.run_id`` names the crawl. The two unique keys make an
+    import idempotent: a record or capture already imported cannot be imported again."""
+
+    __tablename__ = "capture_provenance"
+
+    capture_id: Mapped[int] = mapped_column(
+        ForeignKey("capture.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[ProvenanceKind] = mapped_column(EnumText(ProvenanceKind, 16))
+    file: Mapped[str | None] = mapped_column(Text)  # as given (a WACZ: "x.wacz#archive/y.warc.gz")
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    record_offset: Mapped[int | None] = mapped_column(BigInteger)
+    record_id: Mapped[str | None] = mapped_column(String(255))
+    wayback_timestamp: Mapped[str | None] = mapped_column(String(14))
+    digest: Mapped[str | None] = mapped_column(String(64))
+    original_url: Mapped[str | None] = mapped_column(String(2000))
+
+    __table_args__ = (
+        UniqueConstraint("file_sha256", "record_offset"),
+        UniqueConstraint("wayback_timestamp", "digest", "original_url"),
+    )
+
+
+# --- end of history import ------------------------------------------------------------------
