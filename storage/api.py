@@ -77,6 +77,10 @@ from storage.events import BriefingRef, ChangeEvent, Comparison, ExchangeRef
 from storage.export import FORMATS as EXPORT_FORMATS
 from storage.export import ExportFilter
 from storage.fetch import Fetch, make_fetch
+from storage.importing import provenance as provenance_lib
+from storage.importing.importer import ImportProblem, ImportSummary
+from storage.importing.importer import Progress as ImportProgress
+from storage.importing.provenance import CaptureOrigin
 from storage.models import Briefing, BriefingLocation
 from storage.query import STATS_KEYS, BriefingRow, ShownVersion, StatsRow
 from storage.reparse import ReparseSummary
@@ -91,6 +95,7 @@ from storage.runs import RunRecord, json_safe, judge_run, pid_alive, summarize_s
 from storage.search import DEFAULT_LIMIT as SEARCH_LIMIT
 from storage.search import SearchHit, SearchOptions
 from storage.types import utcnow
+from storage.wayback import WaybackClient, WaybackError
 from storage.worddiff import word_diff
 from storage.writer import DEFAULT_CONFIRM_AFTER, Writer
 
@@ -109,6 +114,7 @@ __all__ = [
     "BriefingRef",
     "BriefingRow",
     "BriefingStatus",
+    "CaptureOrigin",
     "CaptureOutcome",
     "CaptureResult",
     "ChangeEvent",
@@ -117,6 +123,9 @@ __all__ = [
     "ExchangeRef",
     "ExportFilter",
     "Fetch",
+    "ImportProblem",
+    "ImportProgress",
+    "ImportSummary",
     "NotFound",
     "ReparseSummary",
     "RevisitPolicy",
@@ -130,6 +139,8 @@ __all__ = [
     "StatsRow",
     "VersionCause",
     "VersionSummary",
+    "WaybackClient",
+    "WaybackError",
     "absolute_db_url",
     "json_safe",
     "judge_run",
@@ -539,6 +550,68 @@ class Archive:
         if fmt == "parquet":
             export_lib.parquet_schema()  # fails early and cleanly when pyarrow is missing
         return self._read(lambda s: _export(s, fmt, out, flt))
+
+    # -- history import (issue 18): WARC/WACZ files and the Wayback Machine ------------------
+
+    def import_files(
+        self, paths: Sequence[str], *, progress: ImportProgress | None = None
+    ) -> ImportSummary:
+        """Import WARC (.warc, .warc.gz) and WACZ files under one run of kind ``import``:
+        every response of a source's list or transcript URL becomes a capture observed at
+        its WARC-Date (``storage.importing``); records imported before are skipped."""
+        from storage.importing.importer import import_files
+
+        self._check_writable()
+        return import_files(self, paths, progress=progress)
+
+    def import_wayback(
+        self,
+        source: str,
+        *,
+        client: WaybackClient | None = None,
+        since: date | None = None,
+        until: date | None = None,
+        limit: int | None = None,
+        progress: ImportProgress | None = None,
+    ) -> ImportSummary:
+        """Import the source's Wayback Machine captures (CDX listing, raw ``id_`` replays
+        through the polite ``client``), held between ``since`` and ``until`` inclusive."""
+        from crawler.sources import known_sources
+        from storage.importing.importer import import_wayback
+
+        self._check_writable()
+        if source not in known_sources():
+            raise BadQuery(f"unknown source {source!r} (known: {', '.join(known_sources())})")
+        own = client is None
+        client = client or WaybackClient()
+        try:
+            return import_wayback(
+                self,
+                client,
+                source,
+                since=since.strftime("%Y%m%d") if since else None,
+                until=until.strftime("%Y%m%d") if until else None,
+                limit=limit,
+                progress=progress,
+            )
+        finally:
+            if own:
+                client.close()
+
+    def imported_offsets(self, file_sha256: str) -> set[int]:
+        """Offsets of the records of the WARC with this sha256 that are captures already."""
+        return self._read(lambda s: provenance_lib.imported_offsets(s, file_sha256))
+
+    def imported_wayback(self, urls: set[str]) -> set[tuple[str, str, str]]:
+        """(timestamp, digest, URL) of the imported Wayback captures of these URLs."""
+        return self._read(lambda s: provenance_lib.imported_wayback(s, urls))
+
+    def capture_origins(self, ref: str | int) -> list[CaptureOrigin]:
+        """Every capture of a briefing, oldest first, with where it came from: the crawl
+        run, or the WARC record / Wayback capture it was imported from."""
+        return self._read(lambda s: provenance_lib.capture_origins(s, ref))
+
+    # -- end of history import ------------------------------------------------------------
 
 
 def _export(session: Session, fmt: str, out: str | Path | IO[Any], flt: ExportFilter) -> int:
