@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import click
 
+import scheduler.cli.importing as importing  # history import (issue 18)
 from scheduler.cli import changes, crawl, db, parse, query, reparse, runs, schedule
 
 COMMAND_MODULES = (parse, db, crawl, reparse, changes, query, runs, schedule)
+COMMAND_MODULES += (importing,)  # history import (issue 18)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

@@ -34,6 +34,7 @@ class HttpResponse:
     status: int
     headers: dict[str, str]  # names lower-cased; a repeated header's values joined by ", "
     body: bytes  # de-chunked and decompressed
+    payload: bytes  # as the record holds it (what WARC-Payload-Digest is computed over)
 
 
 def parse_response(block: bytes) -> HttpResponse:
@@ -46,7 +47,7 @@ def parse_response(block: bytes) -> HttpResponse:
     headers = _headers([line.rstrip(b"\r") for line in lines[1:]])
     raw = block[end.end() :]
     _check_length(headers, raw)
-    return HttpResponse(status=status, headers=headers, body=_decoded(headers, raw))
+    return HttpResponse(status=status, headers=headers, body=_decoded(headers, raw), payload=raw)
 
 
 def _status(line: bytes) -> int:
