@@ -12,8 +12,7 @@ import click
 import scheduler.cli.importing as importing  # history import (issue 18)
 from scheduler.cli import changes, crawl, db, parse, query, reparse, runs, schedule
 
-COMMAND_MODULES = (parse, db, crawl, reparse, changes, query, runs, schedule)
-COMMAND_MODULES += (importing,)  # history import (issue 18)
+COMMAND_MODULES = (parse, db, crawl, reparse, changes, query, runs, schedule, importing)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
