@@ -5,7 +5,7 @@ the CDX API lists the captures; each becomes, in CDX order (by URL, then time):
 
 - skipped, without a request: a URL that is no list or transcript page of the source; a
   capture imported already (same timestamp, digest and URL: the resume key); a revisit row
-  (status ``-``); a **digest duplicate** (the same digest as the URL's previous capture:
+  (status ``-``); a **digest duplicate** (the same digest and status as the URL's previous capture:
   the same bytes, nothing to learn but a later "seen"; a digest that comes back after
   another one is a revert and is imported);
 - a response without a request: 404 / 410 (gone evidence, by ``crawler.gone``), other
@@ -82,7 +82,7 @@ class _Reader:
     def __init__(self, client: WaybackClient, source: str) -> None:
         self.client = client
         self.source = source
-        self.last_digest: dict[str, str] = {}
+        self.last_digest: dict[str, tuple[str, int | None]] = {}
         self.failures = 0
 
     def item(self, capture: CdxCapture, imported: bool) -> Item:
@@ -90,12 +90,12 @@ class _Reader:
         if source_of_url(capture.original) != self.source:
             return RecordSkip("other URL", where)
         previous = self.last_digest.get(capture.original)
-        self.last_digest[capture.original] = capture.digest
+        self.last_digest[capture.original] = (capture.digest, capture.status)
         if imported:
             return RecordSkip("already imported", where)
         if capture.status is None:
             return RecordSkip("revisit record", where)
-        if previous == capture.digest:
+        if previous == (capture.digest, capture.status):
             return RecordSkip(DIGEST_DUPLICATE, where)
         observed = _timestamp(capture.timestamp)
         if observed is None:
