@@ -123,6 +123,7 @@ class Importer:
 
     def run(self, work: Callable[[Importer], None]) -> ImportSummary:
         """Start the run, do ``work(self)``, store what is pending, judge the run."""
+        self.archive.mark_stale_runs()  # a killed import's run, failed ("killed")
         self.run_id = self.archive.start_run(self.source, RunKind.IMPORT)
         self.summary.run_id = self.run_id
         reason = "finished"
