@@ -105,7 +105,7 @@ def test_0003_down_and_up_keeps_db_check_clean(fresh_db_url) -> None:
     """Both backends: 0003 upgrades and downgrades, and ``db check`` is clean at head."""
     engine = make_engine(fresh_db_url)
     try:
-        assert migrate.current_revision(engine) == "0003" == migrate.head_revision()
+        assert migrate.current_revision(engine) == migrate.head_revision()  # 0003 or later
         assert migrate.check(engine) == []
         migrate.downgrade(engine, "0002")
         assert migrate.current_revision(engine) == "0002"
