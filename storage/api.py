@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -78,9 +78,9 @@ from storage.export import FORMATS as EXPORT_FORMATS
 from storage.export import ExportFilter
 from storage.fetch import Fetch, make_fetch
 from storage.importing import provenance as provenance_lib
-from storage.importing.importer import ImportProblem, ImportSummary
-from storage.importing.importer import Progress as ImportProgress
 from storage.importing.provenance import CaptureOrigin
+from storage.importing.summary import ImportProblem, ImportSummary
+from storage.importing.summary import Progress as ImportProgress
 from storage.models import Briefing, BriefingLocation
 from storage.query import STATS_KEYS, BriefingRow, ShownVersion, StatsRow
 from storage.reparse import ReparseSummary
@@ -95,7 +95,6 @@ from storage.runs import RunRecord, json_safe, judge_run, pid_alive, summarize_s
 from storage.search import DEFAULT_LIMIT as SEARCH_LIMIT
 from storage.search import SearchHit, SearchOptions
 from storage.types import utcnow
-from storage.wayback import WaybackClient, WaybackError
 from storage.worddiff import word_diff
 from storage.writer import DEFAULT_CONFIRM_AFTER, Writer
 
@@ -139,8 +138,6 @@ __all__ = [
     "StatsRow",
     "VersionCause",
     "VersionSummary",
-    "WaybackClient",
-    "WaybackError",
     "absolute_db_url",
     "json_safe",
     "judge_run",
@@ -154,6 +151,9 @@ __all__ = [
     "values",
     "word_diff",
 ]
+
+if TYPE_CHECKING:
+    from storage.wayback import WaybackClient
 
 T = TypeVar("T")
 
@@ -569,21 +569,25 @@ class Archive:
         source: str,
         *,
         client: WaybackClient | None = None,
+        base_url: str | None = None,
+        rate: float = 1.0,
         since: date | None = None,
         until: date | None = None,
         limit: int | None = None,
         progress: ImportProgress | None = None,
     ) -> ImportSummary:
         """Import the source's Wayback Machine captures (CDX listing, raw ``id_`` replays
-        through the polite ``client``), held between ``since`` and ``until`` inclusive."""
+        through a polite ``storage.wayback.WaybackClient`` at ``base_url``, at most ``rate``
+        requests a second), captured between ``since`` and ``until`` inclusive."""
         from crawler.sources import known_sources
         from storage.importing.importer import import_wayback
+        from storage.wayback import DEFAULT_BASE_URL, WaybackClient
 
         self._check_writable()
         if source not in known_sources():
             raise BadQuery(f"unknown source {source!r} (known: {', '.join(known_sources())})")
         own = client is None
-        client = client or WaybackClient()
+        client = client or WaybackClient(base_url or DEFAULT_BASE_URL, rate=rate)
         try:
             return import_wayback(
                 self,

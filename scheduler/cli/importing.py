@@ -11,7 +11,7 @@ import click
 from crawler.sources import known_sources
 from scheduler.cli.options import day, db_option, echo_json, fail, json_option, open_archive
 from scheduler.render.tables import print_table
-from storage.api import ImportSummary, WaybackClient
+from storage.api import ImportSummary
 
 DEFAULT_WAYBACK_URL = "https://web.archive.org"
 
@@ -84,18 +84,15 @@ def import_command(
             if source is None:
                 summary = archive.import_files(list(files), progress=progress)
             else:
-                client = WaybackClient(wayback_url, rate=rate)
-                try:
-                    summary = archive.import_wayback(
-                        source,
-                        client=client,
-                        since=day(since),
-                        until=day(until),
-                        limit=limit,
-                        progress=progress,
-                    )
-                finally:
-                    client.close()
+                summary = archive.import_wayback(
+                    source,
+                    base_url=wayback_url,
+                    rate=rate,
+                    since=day(since),
+                    until=day(until),
+                    limit=limit,
+                    progress=progress,
+                )
         finally:
             if progress is not None:
                 progress.done()
