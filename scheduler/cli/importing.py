@@ -137,7 +137,7 @@ def _print_summary(summary: ImportSummary) -> None:
         ["skipped", str(sum(summary.skipped.values())), skipped],
         ["failed", str(summary.failed), ""],
     ]
-    print_table({"": "left", "count": "right", "detail": "left"}, rows, flex="detail")
+    print_table({"what": "left", "count": "right", "detail": "left"}, rows, flex="detail")
     for problem in summary.problems:
         click.echo(f"  {problem.where}: {problem.message}")
     if summary.failed > len(summary.problems):
