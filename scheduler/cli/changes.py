@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from scheduler.cli.options import db_option, echo_json, fail, json_option, open_archive
-from scheduler.render.provenance import first_origins, history_with_origins
+from scheduler.render.provenance import first_origins, history_with_origins, short_origin
 from storage.api import CaptureOrigin, ChangeType, values
 
 TYPE_CHOICES = values(ChangeType)
@@ -69,7 +69,7 @@ def _print_history(result: Any, origins: dict[int, CaptureOrigin]) -> None:
             v.cause,
             str(v.exchange_count),
             _rich_escape(v.summary),
-            _rich_escape(origin.origin) if origin else "",
+            _rich_escape(short_origin(origin)) if origin else "",
         )
     console.print(table)
     for event in result.events:

@@ -63,7 +63,8 @@ def import_command(
     pages are evidence, as in a crawl. A record imported before is skipped, so an
     interrupted import is resumed by running it again. Damaged records (truncated files,
     bad digests or hashes, lying lengths, invalid HTTP) are listed with file:offset and
-    never become versions; the exit code is then 1.
+    never become versions; the exit code is then 1, as when the run failed otherwise
+    (nothing read at all).
 
     \b
     Examples:
@@ -100,7 +101,7 @@ def import_command(
         echo_json(summary.to_json())
     else:
         _print_summary(summary)
-    if summary.failed:
+    if summary.failed or summary.status != "succeeded":  # e.g. a file with no record at all
         sys.exit(1)
 
 

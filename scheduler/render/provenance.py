@@ -18,6 +18,17 @@ def first_origins(origins: list[CaptureOrigin]) -> dict[int, CaptureOrigin]:
     return first
 
 
+def short_origin(origin: CaptureOrigin) -> str:
+    """For a table cell: the file's name (not its path), the Wayback timestamp alone."""
+    provenance = origin.provenance
+    if provenance is None:
+        return origin.origin
+    if provenance["kind"] == "wayback":
+        return f"Wayback {provenance['timestamp']}"
+    name = str(provenance["file"]).replace("\\", "/").rsplit("/", 1)[-1]
+    return f"WARC {name} @ {provenance['offset']}"
+
+
 def history_with_origins(history: dict[str, Any], origins: list[CaptureOrigin]) -> dict[str, Any]:
     """``history --json`` with each version's ``origin`` and every capture's provenance."""
     first = first_origins(origins)

@@ -188,6 +188,21 @@ def test_show_json_gives_the_provenance_on_request(db_url, tmp_path) -> None:
     assert shown["provenance"]["offset"] == offsets[0]
 
 
+def test_an_empty_file_fails_the_run(db_url, tmp_path) -> None:
+    code, summary = cli_json(db_url, "import", write(tmp_path / "empty.warc", b""))
+    assert code == 1
+    assert summary["status"] == "failed" and summary["records"] == 0
+
+
+def test_people_see_the_origin_in_history_and_show(db_url, tmp_path) -> None:
+    path, offsets = mixed_warc(tmp_path)
+    cli_json(db_url, "import", path)
+    history = cli(db_url, "history", EN[0][0]).output
+    assert f"WARC crawl.warc.gz @ {offsets[0]}" in history  # the file's name in the table
+    shown = cli(db_url, "show", EN[0][0], "--provenance").output
+    assert shown.rstrip().endswith(f"first captured: WARC {path} @ {offsets[0]}")
+
+
 def test_the_command_refuses_unclear_requests(db_url) -> None:
     assert "give WARC/WACZ files or --wayback" in cli(db_url, "import").output
     assert cli(db_url, "import", "x.warc", "--wayback", "mfa-en").exit_code == 2
