@@ -46,6 +46,7 @@ class FakeWayback:
     requests: list[str] = field(default_factory=list)
     user_agents: set[str] = field(default_factory=set)
     base_url: str = ""
+    cdx_error_page: bool = False  # the CDX answers the Wayback's HTML error page, status 200
 
     def replays(self) -> list[str]:
         return [r for r in self.requests if r.startswith("/web/")]
@@ -100,6 +101,8 @@ class _Handler(BaseHTTPRequestHandler):
             status, headers = fake.faults.pop(0)
             return self._send(status, b"busy", headers)
         parts = urlsplit(self.path)
+        if parts.path == "/cdx/search/cdx" and fake.cdx_error_page:
+            return self._send(200, WAYBACK_ERROR_PAGE, {"Content-Type": "text/html"})
         if parts.path == "/cdx/search/cdx":
             return self._send(200, fake.cdx(parse_qs(parts.query)), {"Content-Type": "text/plain"})
         if parts.path.startswith("/web/"):

@@ -179,6 +179,25 @@ def test_a_busy_service_is_retried_then_answers(db_url) -> None:
     assert code == 0 and summary["outcomes"] == {"new": 1}
 
 
+def test_a_cdx_error_page_ends_the_import_with_one_line(db_url) -> None:
+    fake = FakeWayback([Capture("20200301080000", URL, BODY)], cdx_error_page=True)
+    with serving(fake):
+        result = cli(
+            db_url,
+            "import",
+            "--wayback",
+            "mfa-en",
+            "--wayback-url",
+            fake.base_url,
+            "--rate",
+            "1000",
+        )
+    assert result.exit_code == 1
+    assert result.output.startswith("error: CDX answer is not JSON")
+    assert "Traceback" not in result.output
+    assert json.loads(cli(db_url, "runs", "--json").output)[0]["status"] == "failed"
+
+
 # -- the client's politeness, on a fake clock ------------------------------------------------
 
 
