@@ -32,7 +32,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import IO, Any, TypeVar
+from typing import IO, TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import Engine, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -99,6 +99,10 @@ from storage.evidence.witness import WitnessConfig
 from storage.export import FORMATS as EXPORT_FORMATS
 from storage.export import ExportFilter
 from storage.fetch import Fetch, make_fetch
+from storage.importing import provenance as provenance_lib
+from storage.importing.provenance import CaptureOrigin
+from storage.importing.summary import ImportProblem, ImportSummary
+from storage.importing.summary import Progress as ImportProgress
 from storage.models import Briefing, BriefingLocation
 from storage.query import STATS_KEYS, BriefingRow, ShownVersion, StatsRow
 from storage.reparse import ReparseSummary
@@ -134,6 +138,7 @@ __all__ = [
     "BriefingStatus",
     # evidence (issue 16)
     "BundleSummary",
+    "CaptureOrigin",
     "CaptureOutcome",
     "CaptureResult",
     "ChangeEvent",
@@ -144,6 +149,9 @@ __all__ = [
     "ExchangeRef",
     "ExportFilter",
     "Fetch",
+    "ImportProblem",
+    "ImportProgress",
+    "ImportSummary",
     "NotFound",
     "ReparseSummary",
     "RevisitPolicy",
@@ -191,6 +199,9 @@ __all__ += [
     "VersionProvenance",
     "is_cosmetic",
 ]
+
+if TYPE_CHECKING:
+    from storage.wayback import WaybackClient
 
 T = TypeVar("T")
 
@@ -696,6 +707,72 @@ class Archive:
         return cache
 
     # -- end browsing -----------------------------------------------------------------------
+
+    # -- history import (issue 18): WARC/WACZ files and the Wayback Machine ------------------
+
+    def import_files(
+        self, paths: Sequence[str], *, progress: ImportProgress | None = None
+    ) -> ImportSummary:
+        """Import WARC (.warc, .warc.gz) and WACZ files under one run of kind ``import``:
+        every response of a source's list or transcript URL becomes a capture observed at
+        its WARC-Date (``storage.importing``); records imported before are skipped."""
+        from storage.importing.importer import import_files
+
+        self._check_writable()
+        return import_files(self, paths, progress=progress)
+
+    def import_wayback(
+        self,
+        source: str,
+        *,
+        client: WaybackClient | None = None,
+        base_url: str | None = None,
+        rate: float = 1.0,
+        since: date | None = None,
+        until: date | None = None,
+        limit: int | None = None,
+        progress: ImportProgress | None = None,
+    ) -> ImportSummary:
+        """Import the source's Wayback Machine captures (CDX listing, raw ``id_`` replays
+        through a polite ``storage.wayback.WaybackClient`` at ``base_url``, at most ``rate``
+        requests a second), captured between ``since`` and ``until`` inclusive."""
+        from crawler.sources import known_sources
+        from storage.importing.importer import import_wayback
+        from storage.wayback import DEFAULT_BASE_URL, WaybackClient
+
+        self._check_writable()
+        if source not in known_sources():
+            raise BadQuery(f"unknown source {source!r} (known: {', '.join(known_sources())})")
+        own = client is None
+        client = client or WaybackClient(base_url or DEFAULT_BASE_URL, rate=rate)
+        try:
+            return import_wayback(
+                self,
+                client,
+                source,
+                since=since.strftime("%Y%m%d") if since else None,
+                until=until.strftime("%Y%m%d") if until else None,
+                limit=limit,
+                progress=progress,
+            )
+        finally:
+            if own:
+                client.close()
+
+    def imported_offsets(self, file_sha256: str) -> set[int]:
+        """Offsets of the records of the WARC with this sha256 that are captures already."""
+        return self._read(lambda s: provenance_lib.imported_offsets(s, file_sha256))
+
+    def imported_wayback(self, urls: set[str]) -> set[tuple[str, str, str]]:
+        """(timestamp, digest, URL) of the imported Wayback captures of these URLs."""
+        return self._read(lambda s: provenance_lib.imported_wayback(s, urls))
+
+    def capture_origins(self, ref: str | int) -> list[CaptureOrigin]:
+        """Every capture of a briefing, oldest first, with where it came from: the crawl
+        run, or the WARC record / Wayback capture it was imported from."""
+        return self._read(lambda s: provenance_lib.capture_origins(s, ref))
+
+    # -- end of history import ------------------------------------------------------------
 
 
 def load_signing_key(path: str | Path, password: bytes | None = None) -> Any:

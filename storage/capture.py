@@ -44,6 +44,7 @@ from storage.diff import VersionDiff, summarize
 from storage.enums import BriefingStatus, CaptureOutcome, ChangeType, VersionCause
 from storage.fetch import Derived, Fetch
 from storage.flapping import FLAP_WINDOW, FlapState, starts_flapping
+from storage.importing.provenance import store_provenance  # history import (issue 18)
 from storage.models import Briefing, BriefingLocation, Capture, ChangeEvent, Version, table_of
 from storage.versions import (
     EventContext,
@@ -178,6 +179,10 @@ class CaptureRecorder:
             },
         )
         capture_id = inserted_id(result)
+        # History import (issue 18): an imported fetch's origin, in the same transaction, so
+        # a capture and its provenance (the import's resume key) commit or vanish together.
+        if fetch.provenance is not None:
+            store_provenance(self.conn, capture_id, fetch.provenance)
         if self.derived.warc is not None:  # evidence (issue 16): the WARC records' metadata
             from storage.warc import insert_meta
 

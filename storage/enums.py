@@ -16,6 +16,7 @@ class RunKind(StrEnum):
     FULL = "full"  # every list page
     REVISIT = "revisit"  # archived briefings again, with conditional GET
     REPARSE = "reparse"  # stored pages through the current parser
+    IMPORT = "import"  # captures from WARC/WACZ files or the Wayback Machine (issue 18)
 
 
 class RunStatus(StrEnum):
@@ -45,6 +46,19 @@ SERVED_OUTCOMES = frozenset(
 )
 # Outcomes of a capture that stored a page the archive read as the transcript.
 PAGE_OUTCOMES = frozenset({CaptureOutcome.NEW, CaptureOutcome.UNCHANGED, CaptureOutcome.REVISED})
+
+
+# --- history import (issue 18) -------------------------------------------------------------
+
+
+class ProvenanceKind(StrEnum):
+    """Where an imported capture came from (a crawled one has its ``run_id`` instead)."""
+
+    WARC = "warc"  # a record of a WARC file (or of a WARC inside a WACZ)
+    WAYBACK = "wayback"  # a Wayback Machine capture, fetched raw (``id_``)
+
+
+# --- end of history import ------------------------------------------------------------------
 
 
 class BriefingStatus(StrEnum):

@@ -22,7 +22,45 @@ from storage import warc as warc_lib
 from storage.diff import exchange_fingerprint
 from storage.types import utcnow
 
-__all__ = ["Derived", "Fetch", "as_utc", "make_fetch", "normalize_headers"]
+__all__ = ["Derived", "Fetch", "Provenance", "as_utc", "make_fetch", "normalize_headers"]
+
+
+# --- history import (issue 18): where an imported fetch came from ----------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where an imported fetch came from, stored with its capture (``capture_provenance``).
+
+    A WARC record: ``file`` (the path as given; a WACZ member as ``x.wacz#archive/y.warc``),
+    ``file_sha256``, ``offset`` and ``record_id``. A Wayback capture: ``timestamp`` (14
+    digits), ``digest`` and ``original_url``. A crawl's fetch has none (its run says)."""
+
+    kind: str  # storage.enums.ProvenanceKind
+    file: str | None = None
+    file_sha256: str | None = None
+    offset: int | None = None
+    record_id: str | None = None
+    timestamp: str | None = None
+    digest: str | None = None
+    original_url: str | None = None
+
+    def row(self, capture_id: int) -> dict[str, Any]:
+        """The ``capture_provenance`` row of this provenance."""
+        return {
+            "capture_id": capture_id,
+            "kind": self.kind,
+            "file": self.file,
+            "file_sha256": self.file_sha256,
+            "record_offset": self.offset,
+            "record_id": self.record_id,
+            "wayback_timestamp": self.timestamp,
+            "digest": self.digest,
+            "original_url": self.original_url,
+        }
+
+
+# --- end of history import -------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +93,7 @@ class Fetch:
     replaced_chars: int = 0
     warc: warc_lib.WarcParts | None = None  # evidence: the WARC header blocks (crawler.warc)
     derived: Derived | None = None  # see prepared(); computed on the way when missing
+    provenance: Provenance | None = None  # an imported fetch's origin (history import)
 
     def prepared(self) -> Fetch:
         """This fetch with its hashes, JSON and compressed body computed (``Derived``)."""
@@ -113,6 +152,7 @@ def make_fetch(
     fetched_at: datetime | None = None,
     replaced_chars: int = 0,
     warc: warc_lib.WarcParts | None = None,
+    provenance: Provenance | None = None,
 ) -> Fetch:
     """A ``Fetch`` from ``Archive.record_capture``'s keywords (headers normalized, UTC; a
     schema dict for ``briefing`` is read into the typed ``Briefing``)."""
@@ -132,6 +172,7 @@ def make_fetch(
         fetched_at=as_utc(fetched_at) if fetched_at else utcnow(),
         replaced_chars=replaced_chars,
         warc=warc,
+        provenance=provenance,
     )
 
 

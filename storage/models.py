@@ -13,6 +13,7 @@ Tables (plain, so ``datasette briefings.db`` can browse them):
 - ``crawl_lease``: at most one crawl per source at a time, across processes.
 - ``warc_record``: what a capture's WARC request/response records need beyond the body
   (header blocks, record ids, WARC-Date, digests), written at fetch time (docs/evidence.md).
+- ``capture_provenance``: where an imported capture came from (WARC record, Wayback capture).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     ForeignKey,
@@ -41,6 +43,7 @@ from storage.enums import (
     BriefingStatus,
     CaptureOutcome,
     ChangeType,
+    ProvenanceKind,
     RunKind,
     RunStatus,
     VersionCause,
@@ -340,3 +343,35 @@ class WarcRecord(Base):
     response_sha256: Mapped[str] = mapped_column(String(64))  # of the serialized record
     request_sha256: Mapped[str | None] = mapped_column(String(64))
     note: Mapped[str | None] = mapped_column(Text)  # how the header block was adjusted
+
+
+# --- history import (issue 18): capture provenance ------------------------------------------
+
+
+class CaptureProvenance(Base):
+    """Where an imported capture came from: a WARC record (file, its sha256, the record's
+    offset and id) or a Wayback capture (timestamp, digest, original URL). A crawled capture
+    has no row here: its ``capture.run_id`` names the crawl. The two unique keys make an
+    import idempotent: a record or capture already imported cannot be imported again."""
+
+    __tablename__ = "capture_provenance"
+
+    capture_id: Mapped[int] = mapped_column(
+        ForeignKey("capture.id", ondelete="CASCADE"), primary_key=True
+    )
+    kind: Mapped[ProvenanceKind] = mapped_column(EnumText(ProvenanceKind, 16))
+    file: Mapped[str | None] = mapped_column(Text)  # as given (a WACZ: "x.wacz#archive/y.warc.gz")
+    file_sha256: Mapped[str | None] = mapped_column(String(64))
+    record_offset: Mapped[int | None] = mapped_column(BigInteger)
+    record_id: Mapped[str | None] = mapped_column(String(255))
+    wayback_timestamp: Mapped[str | None] = mapped_column(String(14))
+    digest: Mapped[str | None] = mapped_column(String(64))
+    original_url: Mapped[str | None] = mapped_column(String(2000))
+
+    __table_args__ = (
+        UniqueConstraint("file_sha256", "record_offset"),
+        UniqueConstraint("wayback_timestamp", "digest", "original_url"),
+    )
+
+
+# --- end of history import ------------------------------------------------------------------

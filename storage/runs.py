@@ -9,7 +9,10 @@ every request failed). Rules of ``judge_run(stats, finish_reason, kind)``, first
 2. spider callbacks raised (``spider_exceptions/*`` > 0): failed;
 3. the pipeline could not store or parse something (``briefings/error`` > 0): failed (for a
    reparse: a stored page the parser rejects or crashes on);
-4. a reparse that got this far succeeded (it fetches nothing);
+4. a reparse that got this far succeeded (it fetches nothing); an import (kind ``import``,
+   history from WARC/WACZ files or the Wayback Machine) is judged by its own records:
+   failed when any record could not be read, parsed or stored (``import/failed`` > 0) or
+   when it read nothing at all (``import/records`` is 0), else succeeded;
 5. nothing was requested (``downloader/request_count`` is 0 or missing): failed, unless the
    run was a revisit with nothing due (``briefings/revisit_targets`` is 0): succeeded;
 6. requests but no successful response (no 2xx or 304 in
@@ -79,6 +82,8 @@ def judge_run(
         return FAILED, f"{storage_errors} page(s) could not be processed"
     if kind == RunKind.REPARSE:
         return SUCCEEDED, None
+    if kind == RunKind.IMPORT:
+        return judge_import(stats)
     requests = _count(stats, "downloader/request_count")
     if requests == 0:
         if stats.get("briefings/revisit_targets") == 0:
@@ -92,6 +97,16 @@ def judge_run(
     errors = _count(stats, "log_count/ERROR")
     if errors:
         return FAILED, f"{errors} error(s) logged"
+    return SUCCEEDED, None
+
+
+def judge_import(stats: Mapping[str, Any]) -> tuple[RunStatus, str | None]:
+    """Rule 4 for an import run (history import, issue 18)."""
+    failed = _count(stats, "import/failed")
+    if failed:
+        return FAILED, f"{failed} record(s) failed"
+    if _count(stats, "import/records") == 0:
+        return FAILED, "no records read"
     return SUCCEEDED, None
 
 

@@ -14,6 +14,7 @@ from scheduler.cli import (
     crawl,
     db,
     evidence,
+    importing,
     parse,
     query,
     reparse,
@@ -22,7 +23,19 @@ from scheduler.cli import (
     serve,
 )
 
-COMMAND_MODULES = (parse, db, crawl, reparse, changes, query, runs, schedule, evidence, serve)
+COMMAND_MODULES = (
+    parse,
+    db,
+    crawl,
+    reparse,
+    changes,
+    query,
+    runs,
+    schedule,
+    evidence,
+    importing,
+    serve,
+)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})

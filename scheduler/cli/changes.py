@@ -9,7 +9,8 @@ from typing import Any
 import click
 
 from scheduler.cli.options import db_option, echo_json, fail, json_option, open_archive
-from storage.api import ChangeType, values
+from scheduler.render.provenance import first_origins, history_with_origins, short_origin
+from storage.api import CaptureOrigin, ChangeType, values
 
 TYPE_CHOICES = values(ChangeType)
 COMMANDS: list[click.Command] = []
@@ -39,13 +40,14 @@ def history_command(ref: str, as_json: bool, db_url: str | None) -> None:
     """
     with open_archive(db_url) as archive:
         result = archive.history(ref)
+        origins = archive.capture_origins(result.id)  # history import (issue 18)
     if as_json:
-        echo_json(result.to_json())
+        echo_json(history_with_origins(result.to_json(), origins))
         return
-    _print_history(result)
+    _print_history(result, first_origins(origins))
 
 
-def _print_history(result: Any) -> None:
+def _print_history(result: Any, origins: dict[int, CaptureOrigin]) -> None:
     from rich.console import Console
     from rich.table import Table
 
@@ -65,8 +67,9 @@ def _print_history(result: Any) -> None:
         if loc.unstable:
             notes.append("unstable")
         console.print(f"  {_rich_escape(loc.url)}  ({', '.join(notes)})", soft_wrap=True)
-    table = Table("version", "first seen", "last seen", "cause", "exchanges", "changes")
+    table = Table("version", "first seen", "last seen", "cause", "exchanges", "changes", "from")
     for v in result.versions:
+        origin = origins.get(v.number)
         table.add_row(
             str(v.number) + (" (current)" if v.is_latest else ""),
             _stamp(v.first_seen),
@@ -74,6 +77,7 @@ def _print_history(result: Any) -> None:
             v.cause,
             str(v.exchange_count),
             _rich_escape(v.summary),
+            _rich_escape(short_origin(origin)) if origin else "",
         )
     console.print(table)
     for event in result.events:

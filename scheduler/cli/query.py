@@ -5,7 +5,7 @@ from __future__ import annotations
 import io
 import sys
 from datetime import datetime
-from typing import IO
+from typing import IO, Any
 
 import click
 from rich.console import Console
@@ -21,6 +21,7 @@ from scheduler.cli.options import (
     source_option,
     until_option,
 )
+from scheduler.render.provenance import first_origins
 from scheduler.render.tables import print_table
 from storage.api import (
     EXPORT_FORMATS,
@@ -28,6 +29,7 @@ from storage.api import (
     STATS_KEYS,
     Archive,
     BriefingStatus,
+    CaptureOrigin,
     ExportFilter,
     SearchHit,
     SearchOptions,
@@ -148,9 +150,16 @@ def _print_hits(hits: list[SearchHit]) -> None:
 @click.option(
     "--version", "version", type=click.IntRange(1), help="Version number (default: latest)."
 )
+@click.option(
+    "--provenance",
+    is_flag=True,
+    help="Also say where the version was first captured (crawl run, WARC record, Wayback).",
+)
 @json_option
 @db_option
-def show_command(ref: str, version: int | None, as_json: bool, db_url: str | None) -> None:
+def show_command(
+    ref: str, version: int | None, provenance: bool, as_json: bool, db_url: str | None
+) -> None:
     """A transcript as it was at a version. REF is a briefing id or any URL it lived at.
 
     \b
@@ -158,13 +167,33 @@ def show_command(ref: str, version: int | None, as_json: bool, db_url: str | Non
       briefings show 42
       briefings show http://www.mfa.gov.cn/eng/xwfw_665399/.../t20240227_11250193.html
       briefings show 42 --version 1 --json     # the stored schema-v1 object
+      briefings show 42 --json --provenance    # {"briefing": ..., "provenance": ...}
     """
     with open_archive(db_url) as archive:
         shown = archive.show(ref, version)
-    if as_json:
+        # History import (issue 18): where this version was first captured.
+        origin = first_origins(archive.capture_origins(shown.briefing_id)).get(shown.version)
+    if as_json and provenance:
+        echo_json(_shown_with_origin(shown, origin))
+    elif as_json:
         echo_json(shown.data)
-        return
-    click.echo(_transcript_text(shown))
+    else:
+        click.echo(_transcript_text(shown))
+        if provenance:
+            click.echo(f"first captured: {origin.origin if origin else 'unknown'}")
+
+
+def _shown_with_origin(shown: ShownVersion, origin: CaptureOrigin | None) -> dict[str, Any]:
+    """The schema object stays whole (the schema allows no extra key): provenance beside it."""
+    described = origin.to_json() if origin else None
+    return {
+        "briefing_id": shown.briefing_id,
+        "version": shown.version,
+        "briefing": shown.data,
+        "origin": described["origin"] if described else None,
+        "provenance": described["provenance"] if described else None,
+        "capture": described,
+    }
 
 
 def _transcript_text(shown: ShownVersion) -> str:

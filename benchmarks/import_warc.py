@@ -1,0 +1,194 @@
+"""Import benchmark (issue 18, item 5): ``briefings import`` of a WARC against a bare loop
+over the same WARC, side by side in one run.
+
+    python benchmarks/import_warc.py --count 5000
+
+1. builds ``count`` distinct transcripts from the 40 real fixture pages
+   (``benchmarks/mirror.py``: each a real page with its date moved) and writes them as
+   response records of one ``.warc.gz`` (warcio's writer, digests included);
+2. **bare**: a process that reads the WARC with warcio's ``ArchiveIterator`` and parses
+   each response with ``crawler.extract.parse_html`` (no storage);
+3. **import**: a process that runs ``Archive.import_files`` on the same WARC into a fresh
+   SQLite file; and a **profile** process: the same stages run one by one with their CPU
+   time counted (read: warcio + HTTP checks; parse: ``decide`` → ``parse_html``;
+   prepare: hashes, JSON and compression; store: ``Archive.record_fetches``).
+
+Prints pages/s of each, the ratio import/bare (target >= 0.7), CPU ms per page by stage,
+and the peak RSS of each process (target < 250 MB). Figures, not assertions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from benchmarks.mirror import EN_DIR, build  # noqa: E402
+
+HOST = "https://www.fmprc.gov.cn"
+
+
+def write_warc(mirror: Path, paths: list[str], target: Path) -> None:
+    from warcio.statusandheaders import StatusAndHeaders
+    from warcio.warcwriter import WARCWriter
+
+    with target.open("wb") as stream:
+        writer = WARCWriter(stream, gzip=True)
+        for n, path in enumerate(paths):
+            body = (mirror / path.lstrip("/")).read_bytes()
+            http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")], protocol="HTTP/1.1")
+            second = n % 60
+            record = writer.create_warc_record(
+                HOST + path,
+                "response",
+                payload=io.BytesIO(body),
+                http_headers=http,
+                warc_headers_dict={"WARC-Date": f"2026-01-01T00:{n // 60 % 60:02d}:{second:02d}Z"},
+            )
+            writer.write_record(record)
+            record.raw_stream.close()
+
+
+# -- the child processes --------------------------------------------------------------------
+
+
+def child_bare(warc: str) -> dict[str, Any]:
+    from warcio.archiveiterator import ArchiveIterator
+
+    from crawler.extract import NotATranscript, parse_html
+
+    pages = 0
+    start, cpu = time.perf_counter(), time.process_time()
+    with open(warc, "rb") as stream:
+        for record in ArchiveIterator(stream):
+            if record.rec_type != "response":
+                continue
+            body = record.content_stream().read()
+            with contextlib.suppress(NotATranscript):  # every page is a transcript here
+                parse_html(body, record.rec_headers.get_header("WARC-Target-URI"))
+            pages += 1
+    return {
+        "pages": pages,
+        "seconds": time.perf_counter() - start,
+        "cpu": time.process_time() - cpu,
+    }
+
+
+def child_import(warc: str, db: str) -> dict[str, Any]:
+    from storage.api import Archive
+
+    archive = Archive.open(f"sqlite:///{db}", must_exist=False)
+    start, cpu = time.perf_counter(), time.process_time()
+    summary = archive.import_files([warc])
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
+    archive.close()
+    return {
+        "pages": summary.imported,
+        "seconds": seconds,
+        "cpu": cpu,
+        "outcomes": dict(summary.outcomes),
+        "failed": summary.failed,
+    }
+
+
+def child_profile(warc: str, db: str) -> dict[str, Any]:
+    """The import's stages one after another, CPU time of each."""
+    from storage.api import Archive
+    from storage.importing.decide import decide, is_wanted_url
+    from storage.importing.records import ArchivedResponse, read_warc
+
+    archive = Archive.open(f"sqlite:///{db}", must_exist=False)
+    cpu = {"read": 0.0, "parse": 0.0, "prepare": 0.0, "store": 0.0}
+    pages, batch = 0, []
+    with open(warc, "rb") as stream:
+        items = read_warc(stream, name=warc, sha256="0" * 64, wanted=is_wanted_url)
+        while True:
+            t = time.process_time()
+            item = next(items, None)
+            cpu["read"] += time.process_time() - t
+            if item is None:
+                break
+            if not isinstance(item, ArchivedResponse):
+                continue
+            t = time.process_time()
+            fetch = decide(item, None)
+            cpu["parse"] += time.process_time() - t
+            if isinstance(fetch, str):
+                continue
+            t = time.process_time()
+            batch.append(fetch.prepared())
+            cpu["prepare"] += time.process_time() - t
+            pages += 1
+            if len(batch) == 16:
+                t = time.process_time()
+                archive.record_fetches(batch)
+                cpu["store"] += time.process_time() - t
+                batch = []
+    if batch:
+        t = time.process_time()
+        archive.record_fetches(batch)
+        cpu["store"] += time.process_time() - t
+    archive.close()
+    return {"pages": pages, "cpu_ms_per_page": {k: 1000 * v / pages for k, v in cpu.items()}}
+
+
+def run_child(*args: str) -> tuple[dict[str, Any], float]:
+    """A child process's JSON answer and its own peak RSS in MiB."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=True
+    )
+    answer = json.loads(done.stdout)
+    return answer, answer.pop("peak_rss_kb") / 1024
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=5000)
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        work = {"bare": child_bare, "import": child_import, "profile": child_profile}[kind]
+        answer = work(*rest)
+        answer["peak_rss_kb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(json.dumps(answer))
+        return
+    with tempfile.TemporaryDirectory(prefix="briefings-import-bench-") as tmp:
+        root = Path(tmp)
+        paths = build(root / "mirror", args.count)
+        warc = root / "bench.warc.gz"
+        write_warc(root / "mirror", [p for p in paths if EN_DIR in p], warc)
+        size = warc.stat().st_size / 1e6
+        print(f"WARC: {len(paths)} transcript responses, {size:.1f} MB gzipped")
+        bare, bare_rss = run_child("bare", str(warc))
+        full, full_rss = run_child("import", str(warc), str(root / "import.db"))
+        profile, _ = run_child("profile", str(warc), str(root / "profile.db"))
+    bare_rate = bare["pages"] / bare["seconds"]
+    full_rate = full["pages"] / full["seconds"]
+    print(
+        f"bare   (warcio + parse_html): {bare_rate:7.1f} pages/s  "
+        f"CPU {1000 * bare['cpu'] / bare['pages']:.1f} ms/page  peak RSS {bare_rss:.0f} MiB"
+    )
+    print(
+        f"import (briefings import):    {full_rate:7.1f} pages/s  "
+        f"CPU {1000 * full['cpu'] / full['pages']:.1f} ms/page  peak RSS {full_rss:.0f} MiB"
+    )
+    print(f"ratio import/bare: {full_rate / bare_rate:.2f} (target >= 0.7)")
+    print(f"import outcomes: {full['outcomes']}, failed {full['failed']}")
+    stages = "  ".join(f"{k} {v:.1f}" for k, v in profile["cpu_ms_per_page"].items())
+    print(f"CPU ms per page by stage (profile run): {stages}")
+
+
+if __name__ == "__main__":
+    main()

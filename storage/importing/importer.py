@@ -1,0 +1,212 @@
+"""One import run: archived responses → captures, resumable, judged like a crawl.
+
+``Importer`` takes a stream of items (``records.read_warc`` for files, ``wayback.captures``
+for the Wayback Machine), turns each response into a ``Fetch`` (``decide``) and stores them
+through ``Archive.record_fetches`` (the crawl's own write path: capture → version → diff),
+``BATCH`` per transaction. Each fetch carries its provenance, written in the same
+transaction as its capture (``storage.capture``), and the provenance is the resume key:
+a record already imported (same WARC sha256 and offset, or same Wayback timestamp, digest
+and URL) is skipped and counted, so a re-run, or a run after a SIGKILL (which loses at most
+the uncommitted batch), imports nothing twice.
+
+The run is a ``crawl_run`` row of kind ``import`` (source ``warc`` or ``wayback:<source>``:
+an import's failures are not a crawl's failure streak), finished with its stats and judged
+by ``storage.runs.judge_run``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from storage.enums import RunKind
+from storage.fetch import Fetch
+from storage.importing.decide import decide, is_wanted_url
+from storage.importing.records import ArchivedResponse, Item, RecordProblem, RecordSkip, read_warc
+from storage.importing.summary import ImportSummary, Progress
+from storage.importing.wacz import BadWacz, open_member, wacz_members
+from storage.importing.wayback import wayback_items
+from storage.wayback import CdxCapture, WaybackClient
+
+if TYPE_CHECKING:
+    from storage.api import Archive
+
+BATCH = 16  # captures per transaction, as a crawl's writer
+FILE_SOURCE = "warc"
+ALREADY = "already imported"
+
+
+class Importer:
+    """Imports item streams into ``archive`` under one run; ``run()`` once."""
+
+    def __init__(
+        self,
+        archive: Archive,
+        *,
+        source: str = FILE_SOURCE,
+        progress: Progress | None = None,
+        batch: int = BATCH,
+        limit: int | None = None,
+    ) -> None:
+        self.archive = archive
+        self.source = source
+        self.progress = progress
+        self.batch_size = max(1, batch)
+        self.limit = limit
+        self.summary = ImportSummary()
+        self.pending: list[tuple[Fetch, str]] = []
+        self.run_id: int | None = None
+
+    def run(self, work: Callable[[Importer], None]) -> ImportSummary:
+        """Start the run, do ``work(self)``, store what is pending, judge the run."""
+        self.archive.mark_stale_runs()  # a killed import's run, failed ("killed")
+        self.run_id = self.archive.start_run(self.source, RunKind.IMPORT)
+        self.summary.run_id = self.run_id
+        reason = "finished"
+        try:
+            work(self)
+            self.flush()
+        except KeyboardInterrupt:
+            reason = "shutdown"
+            raise
+        except BaseException:
+            reason = "error"
+            raise
+        finally:
+            record = self.archive.finish_run(
+                self.run_id, stats=self.summary.stats(), finish_reason=reason
+            )
+            self.summary.status = record.status
+        return self.summary
+
+    @property
+    def full(self) -> bool:
+        """``limit`` responses handed to the archive already."""
+        return self.limit is not None and self.summary.imported + len(self.pending) >= self.limit
+
+    # -- items ----------------------------------------------------------------------------
+
+    def take(self, items: Iterable[Item], done: Callable[[ArchivedResponse], bool]) -> None:
+        """Import ``items``; ``done(response)``: it is imported already."""
+        for item in items:
+            self.summary.records += 1
+            if isinstance(item, RecordProblem):
+                self.summary.problem(item.where, item.message)
+            elif isinstance(item, RecordSkip):
+                self.summary.skipped[item.reason] += 1
+            elif done(item):
+                self.summary.skipped[ALREADY] += 1
+            else:
+                self._response(item)
+            self._report()
+            if self.full:  # before asking for the next item: a Wayback one costs a request
+                break
+        self.flush()
+
+    def _response(self, response: ArchivedResponse) -> None:
+        decided = decide(response, self.run_id)
+        if isinstance(decided, str):
+            self.summary.skipped[decided] += 1
+            return
+        self.pending.append((decided, response.where))
+        if len(self.pending) >= self.batch_size:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        batch, self.pending = self.pending, []
+        results = self.archive.record_fetches([fetch for fetch, _ in batch])
+        for (fetch, where), result in zip(batch, results, strict=True):
+            if isinstance(result, Exception):
+                self.summary.problem(where, f"could not store: {type(result).__name__}: {result}")
+                continue
+            self.summary.outcomes[result.outcome] += 1
+            if fetch.error:
+                self.summary.problem(where, fetch.error)
+        self._report()
+
+    def _report(self) -> None:
+        if self.progress is not None:
+            self.progress(self.summary)
+
+    # -- files ----------------------------------------------------------------------------
+
+    def import_file(self, path: str) -> None:
+        """One WARC (.warc, .warc.gz) or WACZ, as given on the command line."""
+        file = Path(path)
+        if not file.is_file():
+            self.summary.problem(path, "no such file")
+            return
+        try:
+            if zipfile.is_zipfile(file):
+                self._wacz(path, file)
+            else:
+                with file.open("rb") as stream:
+                    self._warc(stream, name=path, sha256=_sha256_of_file(file))
+        except OSError as exc:
+            self.summary.problem(path, f"cannot read: {exc}")
+
+    def _warc(self, stream: Any, *, name: str, sha256: str) -> None:
+        done = self.archive.imported_offsets(sha256)
+        items = read_warc(stream, name=name, sha256=sha256, wanted=is_wanted_url)
+        self.take(items, lambda r: r.provenance.offset in done)
+
+    def _wacz(self, path: str, file: Path) -> None:
+        try:
+            with zipfile.ZipFile(file) as archive:
+                for member in wacz_members(archive):
+                    where = f"{path}#{member.path}"
+                    if member.problem is not None or member.sha256 is None:
+                        self.summary.problem(where, member.problem or "not verified")
+                        continue
+                    with open_member(archive, member.path) as stream:
+                        self._warc(stream, name=where, sha256=member.sha256)
+        except (BadWacz, zipfile.BadZipFile) as exc:
+            self.summary.problem(path, f"not a readable WACZ: {exc}")
+
+
+def import_files(
+    archive: Archive, paths: Sequence[str], *, progress: Progress | None = None
+) -> ImportSummary:
+    """Import WARC and WACZ files, in the order given, under one run."""
+
+    def work(importer: Importer) -> None:
+        for path in paths:
+            importer.import_file(path)
+
+    return Importer(archive, progress=progress).run(work)
+
+
+def _sha256_of_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        while chunk := stream.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def import_wayback(
+    archive: Archive,
+    client: WaybackClient,
+    source: str,
+    *,
+    since: str | None = None,
+    until: str | None = None,
+    limit: int | None = None,
+    progress: Progress | None = None,
+) -> ImportSummary:
+    """Import the source's Wayback captures (``storage.importing.wayback``) under one run."""
+
+    def done(captures: list[CdxCapture]) -> set[tuple[str, str, str]]:
+        return archive.imported_wayback({c.original for c in captures})
+
+    def work(importer: Importer) -> None:
+        items = wayback_items(client, source, since=since, until=until, done=done)
+        importer.take(items, lambda response: False)  # done() answered before any request
+
+    importer = Importer(archive, source=f"wayback:{source}", progress=progress, limit=limit)
+    return importer.run(work)
