@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
 from tests.importing.helpers import cli, cli_json, counts
 from tests.importing.warcs import (
     EN_FOLDER,
