@@ -20,6 +20,7 @@ verifies them); the payload digest of a response is its body's ``raw_body.sha256
 from __future__ import annotations
 
 import hashlib
+import io
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -138,18 +139,10 @@ def record_meta(parts: WarcParts, body: bytes, fetched_at: datetime) -> WarcMeta
         request_sha256=None,
         note=parts.note,
     )
-    response, request = _records(meta, body)
-    return _with_sums(meta, response, request)
-
-
-def _with_sums(meta: WarcMeta, response: bytes, request: bytes | None) -> WarcMeta:
     from dataclasses import replace
 
-    return replace(
-        meta,
-        response_sha256=hashlib.sha256(response).hexdigest(),
-        request_sha256=hashlib.sha256(request).hexdigest() if request is not None else None,
-    )
+    response, request = _record_sums(meta, body)
+    return replace(meta, response_sha256=response, request_sha256=request)
 
 
 def new_record_id() -> str:
@@ -177,19 +170,64 @@ def _hash(*parts: bytes) -> Any:
 # ---------------------------------------------------------------------------- serializing
 
 
-def _record(rec_type: str, headers: list[tuple[str, str]], block: bytes) -> ArcWarcRecord:
-    """A record whose block is given whole: warcio writes it as is (no re-parsed headers)."""
+def _record(
+    rec_type: str, headers: list[tuple[str, str]], block: bytes, body: bytes = b""
+) -> ArcWarcRecord:
+    """A record whose block (``block`` then ``body``) is given whole: warcio writes it as
+    is (no re-parsed headers). The two parts are read in turn, never joined: a body can be
+    tens of megabytes, and a copy of it per record multiplied a crawl's memory."""
     content_type = dict(headers).get("Content-Type", "")
     rec_headers = StatusAndHeaders("", headers, protocol=WARC_VERSION)
-    record = ArcWarcRecord(
-        "warc", rec_type, rec_headers, BytesIO(block), None, content_type, len(block)
-    )
-    record.payload_length = len(block)
+    size = len(block) + len(body)
+    stream = _Parts(block, body) if body else BytesIO(block)
+    record = ArcWarcRecord("warc", rec_type, rec_headers, stream, None, content_type, size)
+    record.payload_length = size
     return record
 
 
+class _Parts(io.RawIOBase):
+    """Two byte strings read as one stream, without concatenating them."""
+
+    def __init__(self, *parts: bytes) -> None:
+        self._parts = [memoryview(p) for p in parts]
+        self._index = 0
+        self._offset = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._index < len(self._parts):
+            part = self._parts[self._index]
+            if self._offset < len(part):
+                n = min(len(buffer), len(part) - self._offset)
+                buffer[:n] = part[self._offset : self._offset + n]
+                self._offset += n
+                return n
+            self._index, self._offset = self._index + 1, 0
+        return 0
+
+
+class _HashSink:
+    """A write-only stream that keeps only the SHA-256 of what was written."""
+
+    def __init__(self) -> None:
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def write(self, data: bytes) -> int:
+        self.digest.update(data)
+        self.size += len(data)
+        return len(data)
+
+    def tell(self) -> int:
+        return self.size
+
+    def flush(self) -> None:
+        return None
+
+
 def _response(meta: WarcMeta, body: bytes) -> ArcWarcRecord:
-    block = meta.response_head + body
     headers = [
         ("WARC-Type", "response"),
         ("WARC-Record-ID", meta.response_id),
@@ -202,9 +240,9 @@ def _response(meta: WarcMeta, body: bytes) -> ArcWarcRecord:
         ("WARC-Payload-Digest", meta.payload_digest),
         ("WARC-Block-Digest", meta.block_digest),
         ("Content-Type", RESPONSE_TYPE),
-        ("Content-Length", str(len(block))),
+        ("Content-Length", str(len(meta.response_head) + len(body))),
     ]
-    return _record("response", headers, block)
+    return _record("response", headers, meta.response_head, body)
 
 
 def _request(meta: WarcMeta) -> ArcWarcRecord | None:
@@ -238,24 +276,31 @@ def write_records(out: IO[bytes], records: Iterable[ArcWarcRecord], *, gzip: boo
         writer.write_record(record)
 
 
-def _records(meta: WarcMeta, body: bytes) -> tuple[bytes, bytes | None]:
+def _record_sums(meta: WarcMeta, body: bytes) -> tuple[str, str | None]:
+    """SHA-256 of the serialized response and request records, streamed (no copy kept)."""
     request = _request(meta)
     return (
-        serialize([_response(meta, body)]),
-        serialize([request]) if request is not None else None,
+        _sha256_of([_response(meta, body)]),
+        _sha256_of([request]) if request is not None else None,
     )
+
+
+def _sha256_of(records: Iterable[ArcWarcRecord]) -> str:
+    sink = _HashSink()
+    write_records(sink, records, gzip=False)  # type: ignore[arg-type]
+    return sink.digest.hexdigest()
 
 
 def capture_records(meta: WarcMeta, body: bytes) -> list[ArcWarcRecord]:
     """A capture's request and response records, checked against the sums kept at fetch
     time (``RecordMismatch``: the stored body or header blocks no longer match)."""
-    response, request = _records(meta, body)
-    if hashlib.sha256(response).hexdigest() != meta.response_sha256:
+    response, request = _record_sums(meta, body)
+    if response != meta.response_sha256:
         raise RecordMismatch(
             f"the response record {meta.response_id} no longer serializes to the bytes "
             "recorded at fetch time (stored body or headers changed)"
         )
-    if request is not None and hashlib.sha256(request).hexdigest() != meta.request_sha256:
+    if request is not None and request != meta.request_sha256:
         raise RecordMismatch(f"the request record {meta.request_id} no longer matches")
     pair = [_response(meta, body)]
     request_record = _request(meta)

@@ -1,0 +1,5 @@
+"""Fixtures of the ledger tests: the crawl tests' module-wide database."""
+
+from __future__ import annotations
+
+from tests.crawl.conftest import module_db_url  # noqa: F401  (a fixture)
