@@ -104,6 +104,7 @@ from storage.importing.provenance import CaptureOrigin
 from storage.importing.summary import ImportProblem, ImportSummary
 from storage.importing.summary import Progress as ImportProgress
 from storage.models import Briefing, BriefingLocation
+from storage.parsecheck import ParseCheck
 from storage.query import STATS_KEYS, BriefingRow, ShownVersion, StatsRow
 from storage.reparse import ReparseSummary
 from storage.revisit import (
@@ -153,6 +154,7 @@ __all__ = [
     "ImportProgress",
     "ImportSummary",
     "NotFound",
+    "ParseCheck",
     "ReparseSummary",
     "RevisitPolicy",
     "RevisitTarget",
@@ -605,6 +607,14 @@ class Archive:
         self, *, by: str = "asker", since: date | None = None, source: str | None = None
     ) -> list[StatsRow]:
         return self._read(lambda s: query_lib.stats(s, by=by, since=since, source=source))
+
+    def check_parse(
+        self, *, source: str | None = None, since: date | None = None, until: date | None = None
+    ) -> ParseCheck:
+        """The parser's corpus check over every briefing's current text (``storage.parsecheck``)."""
+        from storage.parsecheck import check_archive
+
+        return self._read(lambda s: check_archive(s, source=source, since=since, until=until))
 
     def export(self, fmt: str, out: str | Path | IO[Any], flt: ExportFilter | None = None) -> int:
         """Write the archive to ``out`` (a path, or a text stream for jsonl/csv and a binary

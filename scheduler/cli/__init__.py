@@ -11,6 +11,7 @@ import click
 
 from scheduler.cli import (
     changes,
+    checkparse,
     crawl,
     db,
     evidence,
@@ -30,6 +31,7 @@ COMMAND_MODULES = (
     reparse,
     changes,
     query,
+    checkparse,
     runs,
     schedule,
     evidence,
