@@ -24,9 +24,9 @@ from scrapy import signals
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.defer import Deferred
 
-from crawler import gone
+from crawler import meaning
 from crawler.extensions import ActiveRun, RunBookkeeping
-from crawler.extract import PARSER_VERSION, NotATranscript, ParseReport, parse_html
+from crawler.extract import PARSER_VERSION
 from crawler.items import FetchedPage
 from storage.api import Archive, CaptureResult, Fetch, make_fetch
 
@@ -39,35 +39,16 @@ DEFAULT_WRITE_BATCH = 16  # captures per transaction at most: SQLite's write loc
 
 
 def interpret(page: FetchedPage) -> dict[str, Any]:
-    """What the fetch means, as ``make_fetch`` keywords: briefing / not_transcript / error.
-
-    ``{}`` for a 304 (the archive records it as not modified).
-    """
-    if page.error:
-        return {"error": page.error}
-    if page.status == 304:
-        return {}
-    if page.status is not None and gone.is_gone_status(page.status):
-        return {"not_transcript": gone.not_found_reason(page.status)}
-    if not page.body:
-        return {"not_transcript": "empty body"}
-    report = ParseReport()
-    try:
-        briefing = parse_html(
-            page.body,
-            page.final_url or page.url,
-            source=page.source,
-            content_type=page.content_type,
-            report=report,
-        )
-    except NotATranscript as exc:
-        return {"not_transcript": exc.reason}
-    except Exception as exc:  # a parser bug must cost one page, not the run
-        first_line = (str(exc).strip().splitlines() or [""])[0]
-        return {"error": f"parser failed: {type(exc).__name__}: {first_line}"[:500]}
-    # Bytes that are no text in the page's encoding: kept as U+FFFD in the version, counted
-    # on it; the raw bytes are stored, so a later parser can do better.
-    return {"briefing": briefing, "replaced_chars": report.replaced}
+    """What the fetch means, as ``make_fetch`` keywords (``crawler.meaning``: the rule an
+    import of archived responses follows too)."""
+    return meaning.interpret(
+        status=page.status,
+        body=page.body,
+        url=page.final_url or page.url,
+        source=page.source,
+        content_type=page.content_type,
+        error=page.error,
+    )
 
 
 class CaptureWriter:

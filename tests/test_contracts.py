@@ -4,7 +4,8 @@
   extension and the spiders reach the archive only through ``storage.api``: no
   ``storage.models``, no other ``storage`` module, no SQLAlchemy, no engine of their own.
 - ``storage`` and ``scheduler`` never import Scrapy or Twisted (a crawl is a subprocess).
-- ``crawler.extract`` is pure parsing: no Scrapy, Twisted, storage or database.
+- ``crawler.extract`` and the rules beside it (``crawler.meaning``, ``gone``, ``sources``) are
+  pure: no Scrapy, Twisted, storage or database.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from tests.conftest import REPO_ROOT
 API = "storage.api"
 CALLERS = ("scheduler", "crawler/pipelines.py", "crawler/extensions.py", "crawler/spiders")
 NO_REACTOR = ("storage", "scheduler")
-PURE = ("crawler/extract",)
+PURE = ("crawler/extract", "crawler/meaning.py", "crawler/gone.py", "crawler/sources.py")
 REACTOR_MODULES = ("scrapy", "twisted")
 DATABASE_MODULES = ("sqlalchemy", "psycopg", "sqlite3", "alembic")
 

@@ -1,8 +1,7 @@
 """What an archived response becomes: a ``Fetch`` for the archive, or a reason to skip it.
 
-The same meaning a crawl gives a response (``crawler.pipelines.interpret``, which lives
-next to Scrapy and cannot be imported here), with the same parser and the same gone rule
-(``crawler.gone``):
+The same meaning a crawl gives a response (``crawler.meaning``, shared with the crawl
+pipeline), with the same parser and the same gone rule (``crawler.gone``):
 
 - 404 / 410 → a fetch whose "not a transcript" reason says so: gone evidence;
 - a redirect to the site's error page (``/error.htm``, ``/web/system/``) → a fetch with that
@@ -22,8 +21,8 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urljoin
 
-from crawler import gone
-from crawler.extract import PARSER_VERSION, NotATranscript, parse_html
+from crawler import gone, meaning
+from crawler.extract import PARSER_VERSION
 from crawler.sources import source_of_url
 from storage.fetch import Fetch, make_fetch
 from storage.importing.records import ArchivedResponse
@@ -66,21 +65,13 @@ def _fetch(response: ArchivedResponse, run_id: int | None, **meaning: Any) -> Fe
 
 
 def _meaning(response: ArchivedResponse) -> dict[str, Any]:
-    if not response.body:
-        return {"not_transcript": "empty body"}
-    try:
-        briefing = parse_html(
-            response.body,
-            response.url,
-            source=source_of_url(response.url),
-            content_type=response.headers.get("content-type"),
-        )
-    except NotATranscript as exc:
-        return {"not_transcript": exc.reason}
-    except Exception as exc:  # a parser bug costs one record, not the import
-        first_line = (str(exc).strip().splitlines() or [""])[0]
-        return {"error": f"parser failed: {type(exc).__name__}: {first_line}"[:500]}
-    return {"briefing": briefing}
+    return meaning.interpret(
+        status=response.status,
+        body=response.body,
+        url=response.url,
+        source=source_of_url(response.url),
+        content_type=response.headers.get("content-type"),
+    )
 
 
 def _kept_headers(response: ArchivedResponse) -> dict[str, str]:
