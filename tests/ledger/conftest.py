@@ -2,4 +2,4 @@
 
 from __future__ import annotations
 
-from tests.crawl.conftest import module_db_url  # noqa: F401  (a fixture)
+from tests.crawl.conftest import mfa_server, module_db_url  # noqa: F401  (fixtures)
