@@ -499,7 +499,9 @@ class CaptureRecorder:
             fingerprints=self.derived.fingerprints,
             replaced_chars=self.fetch.replaced_chars,
         )
-        if after is not None and timeline.renumber(self.session, briefing.id):
+        # Numbers follow observed time across all lines: an older capture, or a line whose
+        # fetch comes before another line's latest version, renumbers (rarely anything).
+        if not first and timeline.renumber(self.session, briefing.id):
             self.session.expire_all()
             self.session.get(Briefing, briefing.id)  # reload what expire_all dropped
         version = self.session.get(Version, ref.id)
@@ -804,7 +806,10 @@ class CaptureRecorder:
         self._sync_briefing_status()
 
     def _clear_suspicion(self, location: BriefingLocation, *, force: bool = False) -> None:
-        """A good fetch: the location serves the transcript (again)."""
+        """A good fetch: the location serves the transcript (again). A capture older than
+        the suspicion or removal (imported history) says nothing about it."""
+        if location.status_since is not None and self.now < location.status_since:
+            return
         if location.status == BriefingStatus.REMOVED:
             self._restore_location(location)
         elif location.status == BriefingStatus.SUSPECT or force:
@@ -823,7 +828,8 @@ class CaptureRecorder:
     def _restore_briefing_if_removed(self, location: BriefingLocation) -> None:
         briefing = self.briefing
         assert briefing is not None
-        if briefing.status == BriefingStatus.REMOVED:
+        since = briefing.status_since
+        if briefing.status == BriefingStatus.REMOVED and (since is None or self.now >= since):
             self._briefing_event(ChangeType.RESTORED, {"url": location.url})
             self._sync_briefing_status()
 

@@ -70,3 +70,24 @@ def test_ledger_text_says_between_when_history_is_imported(db_url, archive) -> N
     capture(archive, OLD, T0)
     out = CliRunner().invoke(main, ["changes", "--db", db_url]).output
     assert "between 2026-11-02 08:00 and 2026-11-07 08:00" in out
+
+
+def test_an_older_capture_does_not_restore_a_removed_briefing(archive: Archive) -> None:
+    from tests.ledger.helpers import gone
+
+    capture(archive, OLD, T0 + hours(100))
+    gone(archive, OLD["url"], T0 + hours(101))
+    gone(archive, OLD["url"], T0 + hours(103))
+    assert archive.show(OLD["url"]).status == "removed"
+    assert capture(archive, OLD, T0).outcome == "unchanged"  # 2020 history, imported today
+    assert archive.show(OLD["url"]).status == "removed"
+    assert types(archive.changes()) == ["briefing-removed"]
+
+
+def test_an_older_gone_page_does_not_remove_a_live_briefing(archive: Archive) -> None:
+    from tests.ledger.helpers import gone
+
+    capture(archive, OLD, T0 + hours(100))
+    assert gone(archive, OLD["url"], T0).outcome == "not_transcript"
+    assert gone(archive, OLD["url"], T0 + hours(1)).outcome == "not_transcript"
+    assert archive.show(OLD["url"]).status == "active" and archive.changes() == []
