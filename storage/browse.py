@@ -231,7 +231,9 @@ class ExchangeHistory:
 def exchange_history(session: Session, uid: str) -> ExchangeHistory:
     """Every version that held exchange ``uid`` and every change event about it."""
     uid = uid.strip()
-    if not uid or len(uid) > MAX_UID_CHARS:
+    # Exchange ids are hex (storage.diff.new_uid); anything else names no exchange, and a
+    # NUL would not even reach PostgreSQL as text.
+    if not uid or len(uid) > MAX_UID_CHARS or not uid.isalnum() or not uid.isascii():
         raise NotFound(f"no exchange with id {uid[:MAX_UID_CHARS]!r}")
     rows = session.execute(
         select(Exchange, Version.number, Version.first_seen, Version.last_seen, Version.is_latest)

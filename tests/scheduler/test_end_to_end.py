@@ -90,7 +90,12 @@ def test_two_schedulers_never_overlap_a_crawl(tmp_path, db_url, engine, site) ->
     threads = [threading.Thread(target=s.run, daemon=True) for s in services]
     for thread in threads:
         thread.start()
-    time.sleep(9)
+    # Let both services run until two crawls have finished (bounded, never a timed assertion:
+    # a loaded machine only makes it take longer).
+    deadline = time.monotonic() + 180
+    while sum(r.finished_at is not None for r in crawl_runs(engine)) < 2:
+        assert time.monotonic() < deadline, [(r.kind, r.status) for r in crawl_runs(engine)]
+        time.sleep(0.5)
     for service in services:
         service.stop()
     for thread in threads:
