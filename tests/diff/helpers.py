@@ -1,19 +1,23 @@
-"""Builders shared by the diff tests: hand-made exchanges, parsed fixture pages, and a
-small recorder that stores versions and change events through the models the way the
-archive's write path does (so the read side can be tested on its own)."""
+"""Builders shared by the diff tests: hand-made exchanges, parsed fixture pages, and
+``Recorder``, which writes a briefing's versions through the archive's real writer
+(``Archive.record_capture``; parser changes through ``storage.reparse``), so the read side is
+tested on rows exactly as a crawl leaves them."""
 
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import pytest
-from sqlalchemy.orm import Session
+from sqlalchemy import delete, select
 
-from storage.diff import diff_exchanges, exchange_fingerprint, new_uid
-from storage.models import Briefing, BriefingLocation, ChangeEvent, Exchange, Version
+from crawler.extract import PARSER_VERSION
+from storage.api import Archive, CaptureOutcome, CaptureResult
+from storage.models import Briefing, ChangeEvent, Version
+from storage.reparse import write_parser_version
 from tests.conftest import MFA_PAGES
+from tests.ledger.helpers import capture, gone
 
 EN_PAGE = "en_legacy_article_t1794629_2020-07-03_named.html"
 EN_URL = "https://www.fmprc.gov.cn/mfa_eng/xwfw_665399/s2510_665401/2511_665403/t1794629.shtml"
@@ -119,136 +123,101 @@ def page_bytes(name: str) -> bytes:
 
 
 def parse(body: bytes | str, url: str) -> dict:
-    """The briefing dict of a page; skips the test while the parser is not there yet."""
+    """The briefing dict of a page."""
     from crawler.extract import parse_html
 
-    try:
-        return parse_html(body, url).to_dict()
-    except NotImplementedError:
-        pytest.skip("crawler.extract.parse_html not implemented yet")
+    return parse_html(body, url).to_dict()
 
 
 def parse_page(name: str, url: str) -> dict:
     return parse(page_bytes(name), url)
 
 
-# --- a database filled through the models ---------------------------------------------
+# --- an archive filled through the real writer ----------------------------------------
+
+# The same article in the ministry's other English list column (``/eng/`` beside
+# ``/mfa_eng/``): a genuinely different URL of the briefing, unlike a host alias, which the
+# writer canonicalizes into the same location.
+OTHER_COLUMN_URL = EN_URL.replace("/mfa_eng/", "/eng/")
+NEXT_PARSER = f"{PARSER_VERSION}+next"  # the parser that reads the stored pages again
+VERSION_OUTCOMES = (CaptureOutcome.NEW, CaptureOutcome.REVISED)
 
 
-def add_briefing(
-    session: Session,
-    *,
-    url: str = EN_URL,
-    source: str = "mfa-en",
-    title: str = "Foreign Ministry Spokesperson's Regular Press Conference",
-    held_on: date | None = date(2020, 7, 3),
-    aliases: tuple[str, ...] = (),
-) -> Briefing:
-    briefing = Briefing(
-        source=source,
-        language=source[-2:],
-        url=url,
-        held_on=held_on,
-        title=title,
-        first_seen=T0,
-        last_seen=T0,
-    )
-    session.add(briefing)
-    session.flush()
-    for location in (url, *aliases):
-        session.add(BriefingLocation(briefing_id=briefing.id, url=location))
-    session.flush()
-    return briefing
+def days(n: float) -> timedelta:
+    return timedelta(days=n)
 
 
-def record_version(
-    session: Session,
-    briefing: Briefing,
-    exchanges: list[dict],
-    *,
-    cause: str = "page",
-    at: datetime | None = None,
-    store_events: bool = True,
-) -> Version:
-    """Store a new version of ``briefing`` and its change events, as the archive would."""
-    exchanges = reindex(exchanges)
-    previous = session.query(Version).filter_by(briefing_id=briefing.id, is_latest=True).first()
-    number = previous.number + 1 if previous else 1
-    at = at or T0 + timedelta(days=number - 1)
-    if previous:
-        old_rows = sorted(previous.exchanges, key=lambda e: e.position)
-        old = [_row_dict(r) for r in old_rows]
-        result = diff_exchanges(old, exchanges, [r.uid for r in old_rows])
-        uids = result.uids_after
-        previous.is_latest = False
-        session.flush()
-    else:
-        result, uids = None, [new_uid() for _ in exchanges]
-    data = {"source": briefing.source, "url": briefing.url, "exchanges": exchanges}
-    version = Version(
-        briefing_id=briefing.id,
-        number=number,
-        content_hash=f"hash{number}",
-        parser_version="1",
-        cause=cause,
-        data=data,
-        exchange_count=len(exchanges),
-        is_latest=True,
-        first_seen=at,
-        last_seen=at,
-    )
-    session.add(version)
-    session.flush()
-    for ex, uid in zip(exchanges, uids, strict=True):
-        session.add(_exchange_row(version, ex, uid))
-    if result is not None and store_events:
-        for change in result.changes:
-            session.add(
-                ChangeEvent(
-                    detected_at=at,
-                    cause=cause,
-                    briefing_id=briefing.id,
-                    from_version=number - 1,
-                    to_version=number,
-                    **change.as_row(),
+@dataclass
+class Recorder:
+    """One briefing as the ministry serves it, fetched into ``archive`` (``confirm_after=0``)."""
+
+    archive: Archive
+    url: str = EN_URL
+    source: str = "mfa-en"
+    title: str = "Foreign Ministry Spokesperson's Regular Press Conference"
+    held_on: date | None = date(2020, 7, 3)
+    id: int = 0  # the briefing's id, once its first page is recorded
+
+    def page(self, exchanges: list[dict], url: str | None = None) -> dict[str, Any]:
+        """The full schema-v1 object of this briefing holding ``exchanges`` (reindexed)."""
+        exchanges = reindex(exchanges)
+        spokespersons = list(dict.fromkeys(e["answerer"] for e in exchanges if e["answerer"]))
+        return {
+            "schema_version": 1,
+            "source": self.source,
+            "url": url or self.url,
+            "language": self.source[-2:],
+            "title": self.title,
+            "held_on": self.held_on.isoformat() if self.held_on else None,
+            "published_at": None,
+            "spokespersons": spokespersons,
+            "translations": [],
+            "exchanges": exchanges,
+        }
+
+    def fetch(
+        self,
+        exchanges: list[dict],
+        at: datetime,
+        *,
+        url: str | None = None,
+        expect: tuple[str, ...] = VERSION_OUTCOMES,
+    ) -> CaptureResult:
+        """A 200 fetch of the page at ``url`` (default: the briefing's own) holding
+        ``exchanges``; by default it must make a version (new or revised)."""
+        result = capture(self.archive, self.page(exchanges, url), at)
+        assert result.outcome in expect, f"the writer recorded {result.outcome}, not {expect}"
+        assert result.briefing_id is not None
+        self.id = self.id or result.briefing_id
+        assert result.briefing_id == self.id, "the page was filed under another briefing"
+        return result
+
+    def reparsed(self, exchanges: list[dict], at: datetime) -> int:
+        """A newer parser reads the latest version's stored page as ``exchanges``: a version
+        of cause "parser", written as ``briefings reparse`` writes it. Its number."""
+        with self.archive.transaction() as session:
+            briefing = session.get(Briefing, self.id, with_for_update=True)
+            assert briefing is not None
+            latest = session.scalars(
+                select(Version).where(Version.briefing_id == self.id, Version.is_latest)
+            ).one()
+            data = self.page(exchanges, latest.data["url"])
+            ref = write_parser_version(session, briefing, latest, data, NEXT_PARSER, now=at)
+            return ref.number
+
+    def gone(self, at: datetime, *, url: str | None = None, times: int = 2) -> None:
+        """The site's missing-page answer for ``url``: ``times`` fetches at ``at`` (with
+        ``confirm_after=0`` the second confirms the removal)."""
+        for _ in range(times):
+            result = gone(self.archive, url or self.url, at)
+            assert result.briefing_id == self.id, "the gone fetch found no location"
+
+    def forget_events(self, to_version: int) -> None:
+        """Delete the change events the writer wrote for the step to ``to_version``: an
+        archive written before change events were stored (the read side computes them)."""
+        with self.archive.transaction() as session:
+            session.execute(
+                delete(ChangeEvent).where(
+                    ChangeEvent.briefing_id == self.id, ChangeEvent.to_version == to_version
                 )
             )
-    session.flush()
-    return version
-
-
-def add_briefing_event(session: Session, briefing: Briefing, kind: str, at: datetime) -> None:
-    session.add(ChangeEvent(detected_at=at, type=kind, briefing_id=briefing.id, detail={}))
-    session.flush()
-
-
-def _exchange_row(version: Version, ex: dict, uid: str) -> Exchange:
-    return Exchange(
-        version_id=version.id,
-        briefing_id=version.briefing_id,
-        position=ex["index"],
-        uid=uid,
-        fingerprint=exchange_fingerprint(ex),
-        kind=ex["kind"],
-        asker=ex["asker"],
-        question=ex["question"],
-        answerer=ex["answerer"],
-        answer=ex["answer"],
-        follow_up=ex["follow_up"],
-        after_conference=ex["after_conference"],
-        turns=ex["turns"],
-    )
-
-
-def _row_dict(row: Exchange) -> dict:
-    return {
-        "index": row.position,
-        "kind": row.kind,
-        "asker": row.asker,
-        "question": row.question,
-        "answerer": row.answerer,
-        "answer": row.answer,
-        "follow_up": row.follow_up,
-        "after_conference": row.after_conference,
-        "turns": row.turns,
-    }

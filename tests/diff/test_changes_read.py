@@ -1,4 +1,4 @@
-"""The read side over a database filled through the models: history, version_diff, ledger."""
+"""The read side over an archive filled through the real writer: history, version_diff, ledger."""
 
 from __future__ import annotations
 
@@ -9,15 +9,14 @@ import pytest
 from sqlalchemy.orm import Session
 
 from storage.changes import NotFound, change_ledger, find_briefing, history, version_diff
-from storage.db import session_scope
 from tests.diff.helpers import (
     EN_URL,
+    OTHER_COLUMN_URL,
     T0,
-    add_briefing,
-    add_briefing_event,
+    Recorder,
+    days,
     ordinary_exchanges,
     qa,
-    record_version,
     set_text,
     statement,
     summary,
@@ -37,33 +36,29 @@ def v2() -> list[dict]:
 
 
 @pytest.fixture
-def filled(engine):
+def filled(archive):
     """Briefing 1 with three versions: v2 edits and removes, v3 is a parser re-split."""
-    with session_scope(engine) as session:
-        b = add_briefing(session, aliases=(EN_URL.replace("https://www.fmprc", "https://www.mfa"),))
-        record_version(session, b, V1)
-        record_version(session, b, v2())
-        v3 = v2()
-        v3[1]["turns"][1]["speaker"] = "Spokesperson"
-        record_version(session, b, v3, cause="parser")
-        add_briefing_event(session, b, "briefing-removed", T0 + timedelta(days=5))
-        other = add_briefing(
-            session,
-            url="https://www.fmprc.gov.cn/web/t1.shtml",
-            source="mfa-zh",
-            title="例行记者会",
-        )
-        record_version(
-            session,
-            other,
-            [qa("路透社记者", "请问中方对此有何评论？", "中方立场是一贯的。", "毛宁")],
-        )
-        record_version(
-            session,
-            other,
-            [qa("法新社记者", "请问中方对此有何评论？", "中方立场是一贯的。", "毛宁")],
-        )
-        return b.id, other.id
+    b = Recorder(archive)
+    # First seen through the other list column, then at its own URL with the same text: one
+    # briefing, two locations. Its own URL, seen later, is the copy later versions live at.
+    b.fetch(V1, T0, url=OTHER_COLUMN_URL)
+    b.fetch(V1, T0, expect=("unchanged",))
+    b.fetch(v2(), T0 + days(1))
+    v3 = v2()
+    v3[1]["turns"][1]["speaker"] = "Spokesperson"
+    b.reparsed(v3, T0 + days(2))
+    # The page is gone: its own URL confirmed (two fetches); the other column's URL seen
+    # gone once (suspect), so no copy is live and the briefing is removed, with one event.
+    b.gone(T0 + days(5), url=OTHER_COLUMN_URL, times=1)
+    b.gone(T0 + days(5))
+    other = Recorder(
+        archive, url="https://www.fmprc.gov.cn/web/t1.shtml", source="mfa-zh", title="例行记者会"
+    )
+    other.fetch([qa("路透社记者", "请问中方对此有何评论？", "中方立场是一贯的。", "毛宁")], T0)
+    other.fetch(
+        [qa("法新社记者", "请问中方对此有何评论？", "中方立场是一贯的。", "毛宁")], T0 + days(1)
+    )
+    return b.id, other.id
 
 
 def test_find_briefing_by_id_url_and_alias(engine, filled) -> None:
@@ -96,12 +91,12 @@ def test_history(engine, filled) -> None:
     assert data["versions"][1]["counts"] == {"removed": 1, "edited": 1}
 
 
-def test_history_computes_a_summary_when_no_events_were_stored(engine) -> None:
-    with session_scope(engine) as session:
-        b = add_briefing(session)
-        record_version(session, b, V1)
-        record_version(session, b, v2(), store_events=False)
-        bid = b.id
+def test_history_computes_a_summary_when_no_events_were_stored(engine, archive) -> None:
+    b = Recorder(archive)
+    b.fetch(V1, T0)
+    b.fetch(v2(), T0 + days(1))
+    b.forget_events(to_version=2)
+    bid = b.id
     with Session(engine) as session:
         assert [v.summary for v in history(session, bid).versions] == [
             "first capture",

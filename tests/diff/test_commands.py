@@ -4,22 +4,12 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
-from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
 
 from scheduler.cli import main
-from storage.db import session_scope
-from tests.diff.helpers import (
-    EN_URL,
-    T0,
-    add_briefing,
-    add_briefing_event,
-    ordinary_exchanges,
-    qa,
-    record_version,
-)
+from tests.diff.helpers import EN_URL, T0, Recorder, days, ordinary_exchanges, qa
 
 PAYLOAD = "<script>alert('x')</script>"
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -34,14 +24,13 @@ def v2() -> list[dict]:
 
 
 @pytest.fixture
-def filled(engine) -> int:
-    with session_scope(engine) as session:
-        b = add_briefing(session, title=f"Press conference {PAYLOAD} & more")
-        record_version(session, b, V1)
-        record_version(session, b, v2())
-        add_briefing_event(session, b, "briefing-removed", T0 + timedelta(days=3))
-        add_briefing_event(session, b, "restored", T0 + timedelta(days=4))
-        return b.id
+def filled(archive) -> int:
+    b = Recorder(archive, title=f"Press conference {PAYLOAD} & more")
+    b.fetch(V1, T0)
+    b.fetch(v2(), T0 + days(1))
+    b.gone(T0 + days(3))  # confirmed gone: briefing-removed
+    b.fetch(v2(), T0 + days(4), expect=("unchanged",))  # served again: restored
+    return b.id
 
 
 def invoke(db_url: str, *args: str):

@@ -16,7 +16,14 @@ from sqlalchemy import Engine
 
 from scheduler.cli import main
 from tests.dbfixtures import fresh_db_url  # noqa: F401  (re-exported: migration tests)
-from tests.query.factories import add_briefing, add_change, add_version, ex
+from tests.query.factories import (
+    EARLIER_PARSER,
+    add_briefing,
+    add_location,
+    add_parser_version,
+    add_version,
+    ex,
+)
 
 
 @pytest.fixture
@@ -67,6 +74,10 @@ EN1 = [
         "The economy is recovering. Growth of around 5% is achievable.",
         asker="Bloomberg",
     ),
+]
+# EN1 as an earlier parser read it: the official's turn in e1 labelled "Spokesperson".
+EN1_EARLIER_READING = [
+    {**e, "official_label": "Spokesperson"} if e["uid"] == "e1" else e for e in EN1
 ]
 EN2_V1 = [
     ex(
@@ -124,15 +135,16 @@ ZH2 = [ex("z4", "台湾地区选举", "台湾问题纯属中国内政。", asker
 
 @pytest.fixture
 def corpus(engine: Engine) -> dict[str, int]:
-    """Four briefings: two English (one revised), two Chinese (one removed)."""
+    """Four briefings: two English (one revised, one read again by a newer parser and
+    republished at a second URL), two Chinese (one removed)."""
     ids = {
         "en1": add_briefing(
             engine,
             url=EN1_URL,
-            aliases=(EN1_REPUBLISHED,),
             held_on=date(2024, 2, 27),
             title="Foreign Ministry Spokesperson Mao Ning's Regular Press Conference on February 27, 2024",
-            exchanges=EN1,
+            exchanges=EN1_EARLIER_READING,
+            parser_version=EARLIER_PARSER,
         ),
         "en2": add_briefing(
             engine,
@@ -161,8 +173,7 @@ def corpus(engine: Engine) -> dict[str, int]:
             exchanges=ZH2,
         ),
     }
-    add_version(engine, ids["en2"], EN2_V2)
-    add_change(engine, ids["en2"], "edited", "a1")
-    add_change(engine, ids["en2"], "removed", "a2")
-    add_change(engine, ids["en1"], "edited", "e1", cause="parser")  # not the ministry's edit
+    add_version(engine, ids["en2"], EN2_V2)  # the writer records a1 edited and a2 removed
+    add_parser_version(engine, ids["en1"], EN1)  # e1 edited by the parser: not the ministry
+    add_location(engine, ids["en1"], EN1_REPUBLISHED)
     return ids

@@ -16,7 +16,7 @@ from storage import export as export_lib
 from storage.export import EXCHANGE_COLUMNS, ExportFilter
 
 LATEST_EXCHANGES = 5 + 2 + 4 + 1  # en1, en2 (version 2), zh1, zh2
-ALL_EXCHANGES = LATEST_EXCHANGES + 3  # en2 version 1
+ALL_EXCHANGES = LATEST_EXCHANGES + 3 + 5  # en2 version 1, en1 version 1 (an earlier parser's)
 
 
 def test_jsonl_lines_are_valid_schema_objects(cli, corpus):
@@ -37,9 +37,9 @@ def test_jsonl_all_versions_wraps_each_version(cli, corpus, tmp_path: Path):
     out = tmp_path / "all.jsonl"
     result = cli("export", "--format", "jsonl", "--all-versions", "--out", str(out))
     assert result.exit_code == 0
-    assert "wrote 5 briefings" in result.output
+    assert "wrote 6 briefings" in result.output
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
-    assert len(records) == 5
+    assert len(records) == 6
     for record in records:
         assert set(record) == {
             "briefing_id",

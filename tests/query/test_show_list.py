@@ -13,7 +13,7 @@ def test_show_text_is_a_readable_transcript(cli, corpus):
     assert result.exit_code == 0, result.output
     out = result.output
     assert out.startswith("Foreign Ministry Spokesperson Mao Ning's Regular Press Conference")
-    assert "version 1 of 1" in out
+    assert "version 2 of 2" in out  # version 2: the current parser's reading
     assert "[3] qa" in out
     assert "AFP: Do you have any comment on the Taiwan election?" in out
     assert "Mao Ning: Taiwan is part of China." in out
