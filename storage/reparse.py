@@ -109,11 +109,14 @@ def _reparse_one(
     if briefing is None:
         summary.skipped += 1
         return
-    latest_versions = [
-        version
+    # Each location's latest version, once: a location that started from another's
+    # version (the same text at another URL) shares it, and one re-read serves both.
+    latest_by_id = {
+        version.id: version
         for location in timeline.briefing_locations(session, briefing_id)
         if (version := timeline.latest_of_line(session, location)) is not None
-    ]
+    }
+    latest_versions = list(latest_by_id.values())
     if not latest_versions:  # versions from before location lines: the current one
         current = session.scalar(
             select(Version).where(Version.briefing_id == briefing_id, Version.is_latest)
@@ -196,5 +199,13 @@ def write_parser_version(
         observed_before=observed,
     )
     write_events(conn, diff.changes, context)
+    # Locations that started from ``version`` and have no version of their own serve the
+    # same page text: they now start from its new reading.
+    session.flush()
+    for location in timeline.briefing_locations(session, briefing.id):
+        if location.base_version_id == version.id and location.id != version.location_id:
+            own = timeline.line(session, location)
+            if own and own[-1].id == version.id:
+                location.base_version_id = ref.id
     timeline.refresh_current(session, briefing)
     return ref

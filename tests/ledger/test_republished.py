@@ -86,3 +86,26 @@ def test_every_live_location_is_revisited(archive: Archive) -> None:
     first, second = record_pair(archive)
     targets = archive.revisit_candidates("mfa-en", mode="all")
     assert sorted(t.url for t in targets) == sorted([first["url"], second["url"]])
+
+
+def test_a_parser_upgrade_rereads_a_shared_version_once(archive: Archive, engine) -> None:
+    """Two URLs serving one version: a newer parser writes one reading, which both serve."""
+    import copy
+
+    from tests.storage.factories import make_briefing
+
+    data = make_briefing(3)
+    other_url = data["url"].replace("/2511_665403/", "/2511_665403/jzhsl/")
+    capture(archive, data, T0)
+    capture(archive, {**data, "url": other_url}, T0 + hours(1))  # same text elsewhere
+    better = copy.deepcopy(data)
+    better["exchanges"][0]["answer"] = "Read better by a newer parser."
+    better["exchanges"][0]["turns"][1]["text"] = "Read better by a newer parser."
+    summary = archive.reparse(parse=lambda *a, **k: better, parser_version="next")
+    assert (summary.checked, summary.changed) == (1, 1)
+    assert count(engine, Version) == 2
+    history = archive.history(data["url"])
+    assert {loc.serves for loc in history.locations} == {2}
+    assert (
+        archive.show(other_url).data["exchanges"][0]["answer"] == "Read better by a newer parser."
+    )
