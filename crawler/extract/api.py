@@ -12,12 +12,14 @@ from crawler.extract.errors import NotATranscript
 from crawler.extract.templates import MISSING_URL_REASON, page_url_hint
 from crawler.schema import Briefing
 
+# 5: "…记者提问" / "…记者追问" are labels again (4 read them as clauses of an answer: a
+#    whole 2020-06-15 transcript became statements);
 # 4: segmentation fixes of issue 13 (bold beats "unlabelled continues", clause-shaped heads
 #    are no labels, after-conference lead-ins kept as their own exchange, interjections do not
 #    merge the next question, later remarks and schedule notices leave the last answer, labels
 #    naming two outlets) and control characters dropped from all text (issue 14);
 # 3: canonical translation URLs; 2: English translations, editorial notes.
-PARSER_VERSION = "4"
+PARSER_VERSION = "5"
 
 __all__ = [
     "MISSING_URL_REASON",

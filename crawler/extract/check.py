@@ -55,6 +55,7 @@ _ANSWER_LABEL = re.compile(r"^(?:答|A|Answer)\s*[：:]")
 _PRONOUN = re.compile(r"[我你您]|\b(?:I|[Ww]e|[Yy]ou)\b")
 _SAYING_END = re.compile(r"(?:问|说|表示|指出|提出|认为|称|道|asked|said|says|noted|stated)$")
 _LONG_ASKER = {"zh": 30, "en": 80}
+_ASKING_LABEL = re.compile(r"记者(?:提问|追问)$")
 # Speakers of a journalist turn that may follow the answer in one exchange: interjections.
 _INTERJECTION_SPEAKER = re.compile(
     r"^(?:记者|Journalist|Reporter)$|^(?:the )?(?:journalist|reporter|correspondent)\s+\w+$"
@@ -149,9 +150,12 @@ def _check_answer_lines(e: dict[str, Any]) -> list[Flag]:
 
 
 def _sentence_like(asker: str, language: str) -> bool:
-    """Long, with a pronoun, or ending in a verb of saying: a clause, not a name."""
+    """Long, with a pronoun, or ending in a verb of saying: a clause, not a name. A
+    journalist's label that says they ask ("路透社记者提问", "法新社记者追问") is a name."""
     too_long = len(asker) > _LONG_ASKER.get(language, 80)
-    return too_long or bool(_PRONOUN.search(asker)) or bool(_SAYING_END.search(asker.rstrip()))
+    label_form = bool(_ASKING_LABEL.search(asker.rstrip()))
+    saying = bool(_SAYING_END.search(asker.rstrip())) and not label_form
+    return too_long or bool(_PRONOUN.search(asker)) or saying
 
 
 def _check_after_conference(exchanges: list[dict[str, Any]]) -> list[Flag]:

@@ -151,7 +151,11 @@ _ZH_OUTLET_CHARS = re.compile(
 )
 # A label names someone; a head with a pronoun or a verb of saying is a clause of an answer
 # ("我注意到网上很多人都在问", "我注意到有中方媒体提出过这样一个问题").
-_ZH_CLAUSE = re.compile(r"[我你您他她]|问|说|表示|指出|提出|认为|注意到|强调|回答|谈到|提到|称")
+# "问" alone is not a clause: "总台央视记者提问", "法新社记者追问" are labels; the asking verbs of
+# a narrating clause are spelled out ("都在问", "问道", "问及").
+_ZH_CLAUSE = re.compile(
+    r"[我你您他她]|在问|问道|问及|说|表示|指出|提出|认为|注意到|强调|回答|谈到|提到|称"
+)
 # Case-sensitive: "US" and "WE TV" are names, "us"/"we" are pronouns.
 _EN_PERSON = re.compile(r"\b(?:I|[Ww]e|[Yy]ou|me|us|[Mm]y|[Oo]ur|[Yy]our)\b")
 _EN_LIST_SEPARATOR = re.compile(r"\s*,\s*")
@@ -252,7 +256,7 @@ def _classify_zh(head: str, para: Paragraph, ctx: LabelContext) -> Label | None:
     if _ZH_FORBIDDEN.search(head):
         return None
     # "路透社记者", "《中国日报》记者", "法新社记者追问" (a follow-up by a named outlet).
-    m = re.match(r"^(.+?记者)(追问|澄清|解释|补充)?$", head)
+    m = re.match(r"^(.+?记者)(追问|提问|澄清|解释|补充)?$", head)
     if m:
         follow_up = m[2] == "追问"
         interjection = m[2] in ("澄清", "解释", "补充")
