@@ -28,10 +28,23 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from storage.api import POLICY_DURATIONS, ChangeEvent, RevisitPolicy, VersionCause
+from storage.api import (
+    ASYMMETRY_TYPES,
+    POLICY_DURATIONS,
+    ArchiveError,
+    ChangeEvent,
+    ChangeType,
+    RevisitPolicy,
+    VersionCause,
+    check_outlet_entries,
+    values,
+)
 
 ENV_CONFIG = "BRIEFINGS_CONFIG"
 DEFAULT_CONFIG_RESOURCE = "default_config.toml"
+
+# finding types a target gets only when it asks for them
+_ASYMMETRY_VALUES = frozenset(str(t) for t in ASYMMETRY_TYPES)
 
 # What a notification target can be sent (its ``on`` list).
 NOTICE_KINDS = ("changes", "run-failed", "failure-streak", "no-briefing")
@@ -130,6 +143,11 @@ class EventFilter:
 
     Events are the archive's ``ChangeEvent``: keywords are looked for in the exchange's
     before/after text and the briefing's title.
+
+    Asymmetry findings between a briefing's English and Chinese versions (``only-in-en``,
+    ``only-in-zh``, ``translation-mismatch``, ``one-sided-edit``, ``asymmetry-resolved``)
+    are not the ministry's edits: a target gets them only when its ``types`` names them or
+    ``asymmetries = true``.
     """
 
     types: tuple[str, ...] = ()
@@ -139,11 +157,16 @@ class EventFilter:
     keywords: tuple[str, ...] = ()
     include_parser: bool = False  # parser-caused versions are not ministry edits
     include_cosmetic: bool = False  # typography-only edits are not worth a notice
+    asymmetries: bool = False  # also the English/Chinese findings (docs/alignment.md)
 
     def matches(self, event: ChangeEvent) -> bool:
         if event.cause != VersionCause.PAGE and not self.include_parser:
             return False
         if (event.cosmetic and not self.include_cosmetic) or event.suppressed:
+            return False
+        # Asymmetry findings only for targets that ask for them
+        kind = str(event.type)
+        if kind in _ASYMMETRY_VALUES and not (self.asymmetries or kind in self.types):
             return False
         exchange = event.exchange
         texts = (exchange.before, exchange.after) if exchange else ()
@@ -235,6 +258,8 @@ class Config:
     sources: dict[str, SourceConfig]
     notify: NotifyConfig
     path: str | None = None  # the file merged over the defaults, if any
+    # ``[outlets]``, entries added to the shipped outlet table
+    outlets: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     def enabled_sources(self) -> list[SourceConfig]:
         return [s for s in self.sources.values() if s.enabled]
@@ -357,6 +382,7 @@ def parse_config(doc: dict[str, Any], *, path: str | None = None) -> Config:
         },
         notify=_notify(top.table("notify")),
         path=path,
+        outlets=_outlets(top.get("outlets", dict, {})),
     )
     top.done()
     if not config.sources:
@@ -525,14 +551,38 @@ def _notice_kinds(table: _Table) -> tuple[str, ...]:
 
 def _event_filter(table: _Table) -> EventFilter:
     return EventFilter(
-        types=table.strings("types"),
+        types=_event_types(table),
         sources=table.strings("sources"),
         askers=table.strings("askers"),
         answerers=table.strings("answerers"),
         keywords=table.strings("keywords"),
         include_parser=table.get("include_parser", bool, False),
         include_cosmetic=table.get("include_cosmetic", bool, False),
+        asymmetries=table.get("asymmetries", bool, False),
     )
+
+
+# event types checked (asymmetry types included), [outlets] read
+
+
+def _event_types(table: _Table) -> tuple[str, ...]:
+    types = table.strings("types")
+    known = values(ChangeType)
+    unknown = sorted(set(types) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"{table.key('types')}: unknown event type(s) {unknown}; use {list(known)}"
+        )
+    return types
+
+
+def _outlets(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """``[outlets.ID]`` tables (``en``/``zh`` label lists, optional ``parent``) added to the
+    shipped outlet table; checked like the shipped table (no label claimed twice)."""
+    try:
+        return check_outlet_entries(doc)
+    except ArchiveError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _webhook(table: _Table) -> WebhookTarget:

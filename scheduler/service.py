@@ -136,8 +136,14 @@ class SchedulerService:
         self._wind_down()
 
     def ensure_schema(self) -> None:
-        """A fresh install works out of the box: migrate the archive if it is behind."""
-        Archive.open(self.db_url, must_exist=False).close()
+        """A fresh install works out of the box: migrate the archive if it is behind. The
+        config's ``[outlets]`` become the archive's additions to the outlet table, so the
+        pairing at the end of each run names askers as the config says."""
+        archive = Archive.open(self.db_url, must_exist=False)
+        try:
+            archive.use_outlets(self.config.outlets)
+        finally:
+            archive.close()
 
     def stop(self, reason: str = "stop requested") -> None:
         """Stop taking jobs and ask the crawl in flight to stop; safe from signal handlers."""

@@ -21,6 +21,9 @@ class, not a new path into the tables.
 - **Reads**: ``show``, ``list_briefings``, ``history``, ``diff``, ``changes``,
   ``run_events``, ``search``, ``export``, ``stats``; crawl lookups ``known_urls``,
   ``revisit_candidates``.
+- **Alignment** (English↔Chinese, ``docs/alignment.md``): ``align``, ``pair``, ``twin``,
+  ``pairs``, ``asymmetries``, ``outlets``, ``outlet_page``, ``outlet_suggestions``,
+  ``outlet_table``, ``use_outlets``; pairing also runs at the end of ``finish_run``.
 
 Transactions are short and come from one session source. Reads on SQLite begin with a plain
 ``BEGIN`` (they never take the write lock a crawl needs); writes with ``BEGIN IMMEDIATE``.
@@ -28,6 +31,8 @@ Transactions are short and come from one session source. Reads on SQLite begin w
 
 from __future__ import annotations
 
+import dataclasses
+import logging
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
@@ -42,10 +47,14 @@ from storage import browse as browse_lib  # the web app's reads (browsing sectio
 from storage import changes as changes_lib
 from storage import export as export_lib
 from storage import lease as lease_lib
+from storage import outlet_store as outlets_lib
+from storage import pair_views as pair_views_lib
+from storage import pairs as pairs_lib
 from storage import query as query_lib
 from storage import revisit as revisit_lib
 from storage import runs as runs_lib
 from storage import search as search_lib
+from storage.align import Outlet, OutletTable, outlet_table
 from storage.browse import (
     ExchangeHistory,
     ExchangeRow,
@@ -72,6 +81,8 @@ from storage.db import (
     sqlite_path,
 )
 from storage.enums import (
+    ASYMMETRY_TYPES,
+    PAGE_CHANGE_TYPES,
     BriefingStatus,
     CaptureOutcome,
     ChangeType,
@@ -104,6 +115,10 @@ from storage.importing.provenance import CaptureOrigin
 from storage.importing.summary import ImportProblem, ImportSummary
 from storage.importing.summary import Progress as ImportProgress
 from storage.models import Briefing, BriefingLocation
+from storage.outlet_store import OutletPage, OutletSuggestion, OutletSummary
+from storage.outlet_store import check_entries as check_outlet_entries
+from storage.pair_views import FINDING_STATUSES, Asymmetry, AsymmetryFilter, PairView
+from storage.pairs import ALIGN_AFTER_RUN_KINDS, AlignSummary
 from storage.parsecheck import ParseCheck
 from storage.query import STATS_KEYS, BriefingRow, ShownVersion, StatsRow
 from storage.reparse import ReparseSummary
@@ -123,15 +138,21 @@ from storage.worddiff import word_diff
 from storage.writer import DEFAULT_CONFIRM_AFTER, Writer
 
 __all__ = [
+    "ASYMMETRY_TYPES",
     "EXPORT_FORMATS",
+    "FINDING_STATUSES",
+    "PAGE_CHANGE_TYPES",
     "POLICY_DURATIONS",
     "SEARCH_LIMIT",
     "STATS_KEYS",
+    "AlignSummary",
     "Archive",
     "ArchiveError",
     "ArchiveMissing",
     "ArchiveReadOnly",
     "ArchiveUnavailable",
+    "Asymmetry",
+    "AsymmetryFilter",
     "BadQuery",
     "BriefingHistory",
     "BriefingRef",
@@ -154,6 +175,12 @@ __all__ = [
     "ImportProgress",
     "ImportSummary",
     "NotFound",
+    "Outlet",
+    "OutletPage",
+    "OutletSuggestion",
+    "OutletSummary",
+    "OutletTable",
+    "PairView",
     "ParseCheck",
     "ReparseSummary",
     "RevisitPolicy",
@@ -171,11 +198,13 @@ __all__ = [
     "WarcParts",
     "WitnessConfig",
     "absolute_db_url",
+    "check_outlet_entries",
     "fold_typography",
     "json_safe",
     "judge_run",
     "load_signing_key",
     "make_fetch",
+    "outlet_table",
     "pid_alive",
     "policy_from_json",
     "policy_to_json",
@@ -206,6 +235,8 @@ if TYPE_CHECKING:
     from storage.wayback import WaybackClient
 
 T = TypeVar("T")
+# dates aligned per write transaction (about 0.01-0.02 s a date)
+ALIGN_DATES_PER_TRANSACTION = 30
 
 
 class Archive:
@@ -413,12 +444,15 @@ class Archive:
         finish_reason: str | None,
         only_if_running: bool = False,
     ) -> RunRecord:
-        """Store the stats and judge the run from them (``storage.runs.judge_run``)."""
-        return self._write(
+        """Store the stats and judge the run from them (``storage.runs.judge_run``); then
+        pair and align the English and Chinese briefings of the dates the run touched."""
+        record = self._write(
             lambda s: runs_lib.finish_run(
                 s, run_id, stats=stats, finish_reason=finish_reason, only_if_running=only_if_running
             )
         )
+        self._align_after_run(record)
+        return record
 
     def mark_stale_runs(self) -> list[int]:
         """This host's "running" runs whose process is gone, marked failed ("killed")."""
@@ -579,13 +613,17 @@ class Archive:
     ) -> list[ChangeEvent]:
         """The ledger, newest first by when each change happened. Left out unless asked:
         parser-caused events (a better parser, not the ministry), cosmetic edits
-        (typography only) and events held back while a page is unstable."""
+        (typography only) and events held back while a page is unstable.
+
+        Asymmetry findings between the two languages (``ASYMMETRY_TYPES``) are not edits of a
+        page: they are listed only when ``types`` asks for them."""
+        wanted = [str(t) for t in (types or PAGE_CHANGE_TYPES)]
         return self._read(
             lambda s: changes_lib.change_ledger(
                 s,
                 since=since,
                 source=source,
-                types=list(types) if types else None,
+                types=wanted,
                 include_parser=include_parser,
                 include_cosmetic=include_cosmetic,
                 include_suppressed=include_suppressed,
@@ -598,15 +636,30 @@ class Archive:
         return self._read(lambda s: changes_lib.run_events(s, run_id, source, started))
 
     def search(self, query: str, options: SearchOptions | None = None) -> list[SearchHit]:
-        if self.read_only:  # a long-lived reader (the web app): repeated searches are cached
-            cache = self._search_cache()
-            return self._read(lambda s: cache.search(s.connection(), query, options))
-        return self._read(lambda s: search_lib.search(s.connection(), query, options))
+        """``options.asker`` also matches every label of the outlet it names, in either
+        language (``Reuters`` finds ``路透社记者``). A read-only archive (the web app, a
+        long-lived reader) caches repeated searches."""
+        cache = self._search_cache() if self.read_only else None
+
+        def work(s: Session) -> list[SearchHit]:
+            opts = options
+            if opts is not None and opts.asker and not opts.asker_labels:
+                labels = outlets_lib.asker_labels(s, opts.asker, outlets_lib.effective_table(s))
+                opts = dataclasses.replace(opts, asker_labels=labels or ())
+            if cache is not None:
+                return cache.search(s.connection(), query, opts)
+            return search_lib.search(s.connection(), query, opts)
+
+        return self._read(work)
 
     def stats(
         self, *, by: str = "asker", since: date | None = None, source: str | None = None
     ) -> list[StatsRow]:
-        return self._read(lambda s: query_lib.stats(s, by=by, since=since, source=source))
+        def work(s: Session) -> list[StatsRow]:
+            table = outlets_lib.effective_table(s) if by == "outlet" else None
+            return query_lib.stats(s, by=by, since=since, source=source, outlets=table)
+
+        return self._read(work)
 
     def check_parse(
         self, *, source: str | None = None, since: date | None = None, until: date | None = None
@@ -784,6 +837,162 @@ class Archive:
 
     # -- end of history import ------------------------------------------------------------
 
+    # English↔Chinese pairs, alignments, asymmetries, outlets
+    # storage/pairs.py (writes), storage/pair_views.py and storage/outlet_store.py (reads);
+    # docs/alignment.md.
+
+    def align(
+        self,
+        since: date | None = None,
+        until: date | None = None,
+        *,
+        force: bool = True,
+        progress: Callable[[AlignSummary], None] | None = None,
+    ) -> AlignSummary:
+        """Pair and align the English and Chinese briefings held in ``[since, until]`` (the
+        whole archive by default), ``ALIGN_DATES_PER_TRANSACTION`` dates per transaction so a
+        crawl is never kept waiting. ``force``: re-align pairs whose inputs did not change
+        (the result is the same; findings are never written twice)."""
+        self._check_writable()
+        if since and until and since > until:
+            raise BadQuery(f"--since {since} is after --until {until}")
+        days, undated = self._read(lambda s: pairs_lib.dates_to_align(s, since, until))
+        # Every date of the archive: no need to look a few days around each one.
+        near = since is not None or until is not None
+        return self._align_days(days, undated, force=force, near=near, progress=progress)
+
+    def _align_days(
+        self,
+        days: Sequence[date],
+        ids: Sequence[int],
+        *,
+        force: bool,
+        near: bool = True,
+        progress: Callable[[AlignSummary], None] | None = None,
+    ) -> AlignSummary:
+        total = AlignSummary()
+        done: set[tuple[int, int]] = set()  # pairs settled by an earlier chunk
+        step = ALIGN_DATES_PER_TRANSACTION
+        chunks = [list(days[k : k + step]) for k in range(0, len(days), step)]
+        if ids or not chunks:
+            chunks.append([])
+        for k, chunk in enumerate(chunks):
+            extra = list(ids) if k == len(chunks) - 1 else []
+            if not chunk and not extra:
+                continue
+            summary, settled = self._write(self._chunk_work(chunk, extra, force, near, done))
+            total.add(summary)
+            done |= settled
+            if progress is not None:
+                progress(total)
+        return total
+
+    @staticmethod
+    def _chunk_work(
+        days: list[date], ids: list[int], force: bool, near: bool, done: set[tuple[int, int]]
+    ) -> Callable[[Session], tuple[AlignSummary, set[tuple[int, int]]]]:
+        def work(session: Session) -> tuple[AlignSummary, set[tuple[int, int]]]:
+            settled = set(done)  # a retried transaction starts again from what committed
+            table = outlets_lib.effective_table(session)
+            summary = pairs_lib.align_dates(
+                session, days, ids, table=table, force=force, near=near, done=settled
+            )
+            return summary, settled
+
+        return work
+
+    def _align_after_run(self, record: RunRecord) -> None:
+        """Pairing after a crawl that can add or change briefings, limited to the dates it
+        touched. It never fails the run: a problem is logged, and `briefings align` redoes it."""
+        if record.kind not in ALIGN_AFTER_RUN_KINDS or self.read_only:
+            return
+        try:
+            days, ids = self._read(lambda s: pairs_lib.touched_by_run(s, record.id))
+            if days or ids:
+                self._align_days(days, ids, force=False)
+        except Exception as exc:  # the run is judged and stored already
+            logging.getLogger("briefings.align").warning(
+                "alignment after run %s failed (run `briefings align`): %s",
+                record.id,
+                first_line(exc),
+            )
+
+    def pair(self, ref: str | int, *, texts: bool = False) -> PairView:
+        """The pair of a briefing (its id or any URL, either language), with its rows and
+        findings; ``texts``: each row's exchanges too (the bilingual side-by-side view)."""
+        return self._read(lambda s: pair_views_lib.pair_of(s, ref, texts=texts))
+
+    def side_by_side(self, ref: str | int) -> PairView:
+        """``pair(ref, texts=True)``: both transcripts row by row, for the web app."""
+        return self.pair(ref, texts=True)
+
+    def twin(self, ref: str | int) -> BriefingRef | None:
+        """The other language's briefing of ``ref``, None when it has no twin (yet)."""
+        return self._read(lambda s: pair_views_lib.twin(s, ref))
+
+    def pairs(
+        self,
+        *,
+        since: date | None = None,
+        until: date | None = None,
+        texts: bool = False,
+    ) -> Iterator[PairView]:
+        """Every pair with its rows, by date, streamed (one read transaction while iterated)."""
+        with self._reading() as session:
+            yield from pair_views_lib.iter_pairs(session, since=since, until=until, texts=texts)
+
+    def asymmetries(self, flt: AsymmetryFilter | None = None) -> list[Asymmetry]:
+        """Asymmetry findings (open ones by default), newest briefing first."""
+        flt = flt or AsymmetryFilter()
+
+        def work(s: Session) -> list[Asymmetry]:
+            table = outlets_lib.effective_table(s) if flt.outlet else None
+            return pair_views_lib.asymmetries(s, flt, table)
+
+        return self._read(work)
+
+    def outlet_table(self) -> OutletTable:
+        """The shipped outlet table extended by the archive's entries (``use_outlets``)."""
+        return self._read(outlets_lib.effective_table)
+
+    def use_outlets(self, extra: dict[str, Any] | None) -> bool:
+        """Make a config's ``[outlets]`` section the archive's additions to the shipped
+        table (``{}``/None: none). True when that changed the table: stored alignments are
+        then stale, and ``align()`` should run over the whole archive."""
+        self._check_writable()
+        return self._write(lambda s: outlets_lib.set_entries(s, extra or {}))
+
+    def outlets(self) -> list[OutletSummary]:
+        """Every outlet of the table with the labels printed for it and its exchange count."""
+        return self._read(lambda s: outlets_lib.outlets(s, outlets_lib.effective_table(s)))
+
+    def outlet_page(self, outlet_id: str, *, limit: int = 50) -> OutletPage:
+        """One outlet for the web app: labels as printed, latest exchanges in both languages."""
+        return self._read(
+            lambda s: outlets_lib.outlet_page(
+                s, outlet_id, outlets_lib.effective_table(s), limit=limit
+            )
+        )
+
+    def outlet_suggestions(
+        self,
+        *,
+        include_known: bool = False,
+        min_count: int = 1,
+        limit: int | None = None,
+    ) -> list[OutletSuggestion]:
+        """Label pairs seen asking one aligned question, with evidence counts: proposals
+        for the config's ``[outlets]`` (``include_known``: the table's own mappings too)."""
+        return self._read(
+            lambda s: outlets_lib.suggestions(
+                s,
+                outlets_lib.effective_table(s),
+                include_known=include_known,
+                min_count=min_count,
+                limit=limit,
+            )
+        )
+
 
 def load_signing_key(path: str | Path, password: bytes | None = None) -> Any:
     """An EC private key from a PEM file, for ``Archive.evidence_bundle(key=...)``."""
@@ -794,6 +1003,8 @@ def load_signing_key(path: str | Path, password: bytes | None = None) -> Any:
 
 def _export(session: Session, fmt: str, out: str | Path | IO[Any], flt: ExportFilter) -> int:
     conn = session.connection()
+    if flt.aligned:  # the parallel corpus (docs/alignment.md)
+        return _export_aligned(conn, fmt, out, flt)
     if fmt == "warc":  # evidence (issue 16): the raw archive as WARC records
         if isinstance(out, str | Path):
             with open(out, "wb") as handle:
@@ -807,6 +1018,20 @@ def _export(session: Session, fmt: str, out: str | Path | IO[Any], flt: ExportFi
         with open(out, "w", encoding="utf-8", newline="") as handle:
             return writer(conn, handle, flt)
     return writer(conn, out, flt)
+
+
+def _export_aligned(conn: Any, fmt: str, out: str | Path | IO[Any], flt: ExportFilter) -> int:
+    if flt.all_versions:
+        raise BadQuery("--aligned exports the current versions' alignment: no --all-versions")
+    if fmt == "warc":
+        raise BadQuery("--aligned rows have no WARC form; use --format jsonl, csv or parquet")
+    if fmt == "parquet":
+        target = str(out) if isinstance(out, str | Path) else out
+        return export_lib.write_aligned(conn, fmt, target, flt)
+    if isinstance(out, str | Path):
+        with open(out, "w", encoding="utf-8", newline="") as handle:
+            return export_lib.write_aligned(conn, fmt, handle, flt)
+    return export_lib.write_aligned(conn, fmt, out, flt)
 
 
 def missing_message(path: Path) -> str:

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from storage.diff import VersionDiff, diff_exchanges, new_uid, summarize
-from storage.enums import EXCHANGE_CHANGE_TYPES, ChangeType, VersionCause
+from storage.enums import ASYMMETRY_TYPES, EXCHANGE_CHANGE_TYPES, ChangeType, VersionCause
 from storage.errors import NotFound
 from storage.events import (
     BriefingRef,
@@ -270,6 +270,7 @@ def _briefing_events(session: Session, briefing: Briefing) -> list[ChangeEvent]:
         .where(
             ChangeEventRow.briefing_id == briefing.id,
             ChangeEventRow.type.not_in(EXCHANGE_EVENT_TYPES),
+            ChangeEventRow.type.not_in(ASYMMETRY_TYPES),  # `asymmetries` lists them
         )
         .order_by(ChangeEventRow.detected_at, ChangeEventRow.id)
     )

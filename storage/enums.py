@@ -88,10 +88,22 @@ class ChangeType(StrEnum):
     # A location serving two contents in turn, and its return to one (storage.flapping).
     UNSTABLE = "unstable"
     STABILIZED = "stabilized"
+    # asymmetries between a briefing's English and Chinese versions.
+    # Findings about a pair, never edits of one page: ``stats`` does not count them and the
+    # ledger shows them only when asked for (docs/alignment.md).
+    ONLY_IN_EN = "only-in-en"  # an exchange with no twin in the Chinese version
+    ONLY_IN_ZH = "only-in-zh"
+    TRANSLATION_MISMATCH = "translation-mismatch"  # twins that differ in substance
+    ONE_SIDED_EDIT = "one-sided-edit"  # one language's exchange edited, its twin not
+    ASYMMETRY_RESOLVED = "asymmetry-resolved"  # a finding no longer holds
 
     @property
     def is_exchange_change(self) -> bool:
         return self in EXCHANGE_CHANGE_TYPES
+
+    @property
+    def is_asymmetry(self) -> bool:
+        return self in ASYMMETRY_TYPES
 
 
 EXCHANGE_CHANGE_TYPES = frozenset(
@@ -106,6 +118,17 @@ LOCATION_CHANGE_TYPES = frozenset(
         ChangeType.STABILIZED,
     }
 )
+ASYMMETRY_TYPES = frozenset(
+    {
+        ChangeType.ONLY_IN_EN,
+        ChangeType.ONLY_IN_ZH,
+        ChangeType.TRANSLATION_MISMATCH,
+        ChangeType.ONE_SIDED_EDIT,
+        ChangeType.ASYMMETRY_RESOLVED,
+    }
+)
+# The ledger of the ministry's edits of its pages: every type but the asymmetries.
+PAGE_CHANGE_TYPES = tuple(t for t in ChangeType if t not in ASYMMETRY_TYPES)
 
 
 def values(enum: type[StrEnum]) -> tuple[str, ...]:

@@ -18,7 +18,10 @@ Shapes:
   observed times, and ``exchange_state``: ``current`` (in the briefing's current text),
   ``edited_away`` (a later version holds another wording of it) or ``removed`` (no later
   version holds it, or the whole briefing is gone).
-
+- ``aligned`` (any format): a parallel corpus, one row per aligned exchange pair (1–1, 2–1,
+  1–2 rows of complete English↔Chinese pairs) with both texts; columns ``ALIGNED_COLUMNS``
+  (``en_index``/``zh_index``: lists of schema indices; a JSON array in a CSV cell). Its
+  licence status is in ``docs/alignment.md``.
 - ``warc`` (evidence, issue 16): every capture with a body as gzipped WARC records, oldest
   first: request + response when recorded at fetch time, else resource + metadata
   (``storage.warc``); ``source``/``since``/``until`` filter by the capture's briefing.
@@ -31,17 +34,17 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from typing import IO, Any, TypeVarTuple
 
-from sqlalchemy import Connection, Executable, Select, case, literal, select
+from sqlalchemy import Connection, Executable, Select, case, func, literal, select, tuple_
 from sqlalchemy.orm import aliased
 
 from storage.enums import BriefingStatus
 from storage.errors import ArchiveError
-from storage.models import Briefing, Exchange, Version
+from storage.models import AlignedRow, Briefing, BriefingPair, Exchange, Version, table_of
 
 Row = TypeVarTuple("Row")
 FORMATS = ("jsonl", "csv", "parquet", "warc")
@@ -72,6 +75,34 @@ EXCHANGE_COLUMNS = (
 )
 
 
+# the parallel corpus
+ALIGNED_COLUMNS = (
+    "pair_id",
+    "held_on",
+    "family",
+    "en_briefing_id",
+    "zh_briefing_id",
+    "en_url",
+    "zh_url",
+    "en_version",
+    "zh_version",
+    "row",
+    "bead",
+    "score",
+    "confidence",
+    "en_index",
+    "zh_index",
+    "outlet",
+    "en_asker",
+    "zh_asker",
+    "en_question",
+    "en_answer",
+    "zh_question",
+    "zh_answer",
+)
+ALIGNED_PAGE = 200  # pairs read at a time
+
+
 class ExportError(ArchiveError):
     """The export cannot run (e.g. pyarrow missing); the message says what to do."""
 
@@ -82,6 +113,7 @@ class ExportFilter:
     since: date | None = None
     until: date | None = None
     all_versions: bool = False
+    aligned: bool = False  # the parallel corpus instead
 
 
 def _filtered(stmt: Select[*Row], flt: ExportFilter) -> Select[*Row]:
@@ -321,4 +353,178 @@ def _write_warc_batch(
             )
         warc_lib.write_records(out, records, gzip=True)
         count += len(records)
+    return count
+
+
+# ---------------------------------------------------------------------------- aligned
+# one row per aligned exchange pair, both texts.
+
+
+def iter_aligned_rows(conn: Connection, flt: ExportFilter) -> Iterator[dict[str, Any]]:
+    """Rows ``ALIGNED_COLUMNS`` of complete pairs, by date, pair and row; pages of
+    ``ALIGNED_PAGE`` pairs (memory stays flat)."""
+    from storage.align.pairing import family
+
+    pair = table_of(BriefingPair)
+    day = func.coalesce(pair.c.held_on, date.min)
+    last: tuple[date, int] | None = None
+    while True:
+        stmt = (
+            select(pair)
+            .where(pair.c.status == "complete")
+            .order_by(day, pair.c.id)
+            .limit(ALIGNED_PAGE)
+        )
+        if flt.source:
+            stmt = stmt.where(pair.c.family == family(flt.source))
+        if flt.since:
+            stmt = stmt.where(pair.c.held_on >= flt.since)
+        if flt.until:
+            stmt = stmt.where(pair.c.held_on <= flt.until)
+        if last is not None:
+            stmt = stmt.where(tuple_(day, pair.c.id) > last)
+        pairs = conn.execute(stmt).mappings().all()
+        if not pairs:
+            return
+        yield from _aligned_page(conn, pairs)
+        last = (pairs[-1]["held_on"] or date.min, pairs[-1]["id"])
+
+
+def _aligned_page(conn: Connection, pairs: Sequence[Any]) -> Iterator[dict[str, Any]]:
+    rows_t, briefing_t, version_t = table_of(AlignedRow), table_of(Briefing), table_of(Version)
+    ids = [p["id"] for p in pairs]
+    versions = {v for p in pairs for v in (p["en_version_id"], p["zh_version_id"]) if v}
+    briefings = {p[k] for p in pairs for k in ("en_briefing_id", "zh_briefing_id")}
+    urls = dict(
+        conn.execute(
+            select(briefing_t.c.id, briefing_t.c.url).where(briefing_t.c.id.in_(briefings))
+        ).all()
+    )
+    numbers = dict(
+        conn.execute(
+            select(version_t.c.id, version_t.c.number).where(version_t.c.id.in_(versions))
+        ).all()
+    )
+    texts = _exchange_texts(conn, versions)
+    rows = conn.execute(
+        select(rows_t)
+        .where(rows_t.c.pair_id.in_(ids), rows_t.c.bead.in_(("1-1", "2-1", "1-2")))
+        .order_by(rows_t.c.pair_id, rows_t.c.position)
+    ).mappings()
+    by_pair: dict[int, list[Any]] = {}
+    for row in rows:
+        by_pair.setdefault(row["pair_id"], []).append(row)
+    for p in pairs:
+        en_x, zh_x = texts.get(p["en_version_id"], {}), texts.get(p["zh_version_id"], {})
+        for row in by_pair.get(p["id"], []):
+            en = [en_x[i] for i in row["en"] if i in en_x]
+            zh = [zh_x[i] for i in row["zh"] if i in zh_x]
+            features = row["features"] or {}
+            en_outlets = features.get("en_outlets") or []
+            same = row["outlet"] == "match" and en_outlets == features.get("zh_outlets")
+            yield {
+                "pair_id": p["id"],
+                "held_on": p["held_on"],
+                "family": p["family"],
+                "en_briefing_id": p["en_briefing_id"],
+                "zh_briefing_id": p["zh_briefing_id"],
+                "en_url": urls.get(p["en_briefing_id"]),
+                "zh_url": urls.get(p["zh_briefing_id"]),
+                "en_version": numbers.get(p["en_version_id"]),
+                "zh_version": numbers.get(p["zh_version_id"]),
+                "row": row["position"],
+                "bead": row["bead"],
+                "score": row["score"],
+                "confidence": row["confidence"],
+                "en_index": list(row["en"]),
+                "zh_index": list(row["zh"]),
+                "outlet": ",".join(en_outlets) if same and en_outlets else None,
+                "en_asker": _joined(x["asker"] for x in en),
+                "zh_asker": _joined(x["asker"] for x in zh),
+                "en_question": _joined(x["question"] for x in en),
+                "en_answer": _joined(x["answer"] for x in en),
+                "zh_question": _joined(x["question"] for x in zh),
+                "zh_answer": _joined(x["answer"] for x in zh),
+            }
+
+
+def _exchange_texts(conn: Connection, versions: set[int]) -> dict[int, dict[int, Any]]:
+    exchange = table_of(Exchange)
+    out: dict[int, dict[int, Any]] = {}
+    stmt = select(
+        exchange.c.version_id,
+        exchange.c.position,
+        exchange.c.asker,
+        exchange.c.question,
+        exchange.c.answer,
+    ).where(exchange.c.version_id.in_(versions))
+    for row in conn.execute(stmt).mappings():
+        out.setdefault(row["version_id"], {})[row["position"]] = row
+    return out
+
+
+def _joined(values: Iterable[str | None]) -> str | None:
+    """Two exchanges' texts as one (a 2–1 row), in order; None when neither has any."""
+    texts = list(dict.fromkeys(v for v in values if v))
+    return "\n".join(texts) if texts else None
+
+
+def write_aligned(conn: Connection, fmt: str, out: Any, flt: ExportFilter) -> int:
+    """The parallel corpus as jsonl, csv or parquet (``out``: a text stream for jsonl/csv, a
+    path or binary stream for parquet); returns the rows written."""
+    rows = iter_aligned_rows(conn, flt)
+    if fmt == "parquet":
+        return _write_rows_parquet(rows, out, aligned_parquet_schema())
+    count = 0
+    if fmt == "jsonl":
+        for row in rows:
+            row["held_on"] = row["held_on"].isoformat() if row["held_on"] else None
+            out.write(json.dumps(row, ensure_ascii=False, separators=(",", ":")) + "\n")
+            count += 1
+        return count
+    writer = csv.DictWriter(out, fieldnames=ALIGNED_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        row["held_on"] = row["held_on"].isoformat() if row["held_on"] else None
+        row["en_index"], row["zh_index"] = json.dumps(row["en_index"]), json.dumps(row["zh_index"])
+        writer.writerow(row)
+        count += 1
+    return count
+
+
+def aligned_parquet_schema() -> Any:
+    pa = _pyarrow()
+    integer, number = pa.int64(), pa.float64()
+    types = {
+        "pair_id": integer,
+        "held_on": pa.date32(),
+        "en_briefing_id": integer,
+        "zh_briefing_id": integer,
+        "en_version": integer,
+        "zh_version": integer,
+        "row": integer,
+        "score": number,
+        "confidence": number,
+        "en_index": pa.list_(integer),
+        "zh_index": pa.list_(integer),
+    }
+    return pa.schema([(name, types.get(name, pa.string())) for name in ALIGNED_COLUMNS])
+
+
+def _write_rows_parquet(rows: Iterator[dict[str, Any]], out: Any, schema: Any) -> int:
+    pa = _pyarrow()
+    import pyarrow.parquet as pq
+
+    count = 0
+    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
+        batch: list[dict[str, Any]] = []
+        for row in rows:
+            batch.append(row)
+            if len(batch) >= PARQUET_ROW_GROUP:
+                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+                count += len(batch)
+                batch = []
+        if batch or count == 0:
+            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
+            count += len(batch)
     return count

@@ -14,6 +14,8 @@ Tables (plain, so ``datasette briefings.db`` can browse them):
 - ``warc_record``: what a capture's WARC request/response records need beyond the body
   (header blocks, record ids, WARC-Date, digests), written at fetch time (docs/evidence.md).
 - ``capture_provenance``: where an imported capture came from (WARC record, Wayback capture).
+- ``briefing_pair``, ``aligned_row``, ``alignment_finding``, ``outlet_entry``: English↔Chinese
+  alignment (issue 17, ``docs/alignment.md``).
 """
 
 from __future__ import annotations
@@ -375,3 +377,107 @@ class CaptureProvenance(Base):
 
 
 # --- end of history import ------------------------------------------------------------------
+# English↔Chinese pairs, aligned rows, asymmetry findings
+# Written by storage/pairs.py, read by storage/pair_views.py; see docs/alignment.md.
+
+
+class BriefingPair(Base):
+    """An English and a Chinese briefing of one source family that are one briefing, with
+    the alignment of their current versions (``en_version_id`` / ``zh_version_id``)."""
+
+    __tablename__ = "briefing_pair"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    family: Mapped[str] = mapped_column(String(32))  # "mfa" for mfa-en + mfa-zh
+    held_on: Mapped[date | None] = mapped_column(Date, index=True)
+    en_briefing_id: Mapped[int] = mapped_column(
+        ForeignKey("briefing.id", ondelete="CASCADE"), unique=True
+    )
+    zh_briefing_id: Mapped[int] = mapped_column(
+        ForeignKey("briefing.id", ondelete="CASCADE"), unique=True
+    )
+    method: Mapped[str] = mapped_column(String(8))  # link, date, content
+    pair_score: Mapped[float]  # content similarity of the two, 0 to 1
+    status: Mapped[str] = mapped_column(String(16), index=True)  # complete, incomplete
+    reason: Mapped[str | None] = mapped_column(Text)  # why incomplete
+    en_version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id", ondelete="SET NULL"))
+    zh_version_id: Mapped[int | None] = mapped_column(ForeignKey("version.id", ondelete="SET NULL"))
+    # Hash of what the alignment was computed from (versions, statuses, aligner, outlet
+    # table): equal means re-aligning would give the same rows.
+    input_key: Mapped[str] = mapped_column(String(64))
+    score: Mapped[float]  # the alignment's total score
+    row_count: Mapped[int]
+    one_to_one: Mapped[bool] = mapped_column(Boolean)
+    aligned_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class AlignedRow(Base):
+    """One row of a pair's alignment: schema ``index`` values on each side (lists: a 2–1
+    row has two English indices; a one-sided row an empty list on one side)."""
+
+    __tablename__ = "aligned_row"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pair_id: Mapped[int] = mapped_column(ForeignKey("briefing_pair.id", ondelete="CASCADE"))
+    position: Mapped[int]
+    en: Mapped[list[Any]]
+    zh: Mapped[list[Any]]
+    en_uids: Mapped[list[Any]]
+    zh_uids: Mapped[list[Any]]
+    bead: Mapped[str] = mapped_column(String(3))  # 1-1, 2-1, 1-2, 1-0, 0-1
+    score: Mapped[float]
+    confidence: Mapped[float]
+    outlet: Mapped[str] = mapped_column(String(16))  # match, mismatch, related, unknown, none
+    # The asker labels as printed when each side names exactly one (outlet suggestions).
+    en_label: Mapped[str | None] = mapped_column(String(255))
+    zh_label: Mapped[str | None] = mapped_column(String(255))
+    features: Mapped[dict[str, Any]]  # outlets, shared and one-sided figures, contributions
+
+    __table_args__ = (UniqueConstraint("pair_id", "position"),)
+
+
+class AlignmentFinding(Base):
+    """An asymmetry between the two versions of a pair, once per finding (``key``); its
+    ledger events are ``event_id`` (found) and ``resolved_event_id`` (gone again)."""
+
+    __tablename__ = "alignment_finding"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    en_briefing_id: Mapped[int] = mapped_column(
+        ForeignKey("briefing.id", ondelete="CASCADE"), index=True
+    )
+    zh_briefing_id: Mapped[int] = mapped_column(
+        ForeignKey("briefing.id", ondelete="CASCADE"), index=True
+    )
+    key: Mapped[str] = mapped_column(String(64))  # sha256 of the finding's identity
+    type: Mapped[ChangeType] = mapped_column(EnumText(ChangeType, 24), index=True)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open, resolved
+    held_on: Mapped[date | None] = mapped_column(Date, index=True)
+    en: Mapped[list[Any]]
+    zh: Mapped[list[Any]]
+    en_uids: Mapped[list[Any]]
+    zh_uids: Mapped[list[Any]]
+    confidence: Mapped[float]
+    description: Mapped[str] = mapped_column(Text)
+    detail: Mapped[dict[str, Any]]
+    first_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    resolved_at: Mapped[datetime | None]
+    resolution: Mapped[str | None] = mapped_column(Text)
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("change_event.id", ondelete="SET NULL"))
+    resolved_event_id: Mapped[int | None] = mapped_column(
+        ForeignKey("change_event.id", ondelete="SET NULL")
+    )
+
+    __table_args__ = (UniqueConstraint("en_briefing_id", "zh_briefing_id", "key"),)
+
+
+class OutletEntry(Base):
+    """The archive's additions to the shipped outlet table (a config's ``[outlets]``), so
+    every writer and reader of the archive canonicalizes askers the same way."""
+
+    __tablename__ = "outlet_entry"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # the outlet id
+    entry: Mapped[dict[str, Any]]  # {"en": [...], "zh": [...], "parent": id}
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

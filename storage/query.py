@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -9,12 +10,14 @@ from typing import Any
 from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 
+from storage.align import Outlet, OutletTable, default_table
+from storage.align.outlets import is_generic
 from storage.enums import BriefingStatus, ChangeType, VersionCause
 from storage.errors import BadQuery, NotFound
 from storage.identity import find_briefing
 from storage.models import Briefing, ChangeEvent, Exchange, Version
 
-STATS_KEYS = ("asker", "answerer", "month", "source")
+STATS_KEYS = ("asker", "answerer", "month", "source", "outlet")
 NONE_LABEL = "(none)"
 
 __all__ = [
@@ -230,9 +233,13 @@ class StatsRow:
     edited: int
     removed: int
     current: int = 0
+    # ``by="outlet"``: the canonical outlet's id (None for a label the outlet table does
+    # not know) and the labels as printed behind the row.
+    outlet: str | None = None
+    labels: tuple[tuple[str, int], ...] = ()
 
     def to_json(self, by: str) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             by: self.key,
             "exchanges": self.exchanges,
             "current": self.current,
@@ -240,25 +247,54 @@ class StatsRow:
             "edited": self.edited,
             "removed": self.removed,
         }
+        if by == "outlet":
+            data["outlet_id"] = self.outlet
+            data["labels"] = [{"label": label, "exchanges": n} for label, n in self.labels]
+        return data
 
 
 def stats(
-    session: Session, *, by: str = "asker", since: date | None = None, source: str | None = None
+    session: Session,
+    *,
+    by: str = "asker",
+    since: date | None = None,
+    source: str | None = None,
+    outlets: OutletTable | None = None,
 ) -> list[StatsRow]:
     """Exchanges and questions per ``by`` key, and how many were later edited or removed.
 
     Each exchange is counted once however many versions hold it (by briefing and ``uid``),
     under its most recent asker/answerer. "Edited" and "removed" come from change events of
-    cause ``page`` (the ministry's edits, not parser changes).
+    cause ``page`` (the ministry's edits, not parser changes; asymmetry findings between
+    the two languages are never counted). ``by="outlet"`` groups the askers by canonical
+    outlet through ``outlets`` (the archive's outlet table).
     """
     if by not in STATS_KEYS:
         raise BadQuery(f"--by must be one of {', '.join(STATS_KEYS)}")
+    if by == "outlet":
+        by_label = _stats_rows(session, "asker", since, source, per_language=True)
+        return outlet_rows(by_label, outlets or default_table())
+    return [row for row, _ in _stats_rows(session, by, since, source)]
+
+
+def _stats_rows(
+    session: Session,
+    by: str,
+    since: date | None,
+    source: str | None,
+    *,
+    per_language: bool = False,
+) -> list[tuple[StatsRow, str]]:
+    """``(row, language)`` per key (and per language of the briefing with
+    ``per_language``; else the language is "")."""
     idents = _exchange_identities(since=since, source=source)
     changes = _page_changes()
     key = _stats_key(session.get_bind().dialect.name, idents, by)
+    language = idents.c.language if per_language else literal("")
     per_exchange = (
         select(
             key.label("key"),
+            language.label("language"),
             idents.c.kind,
             idents.c.in_current,
             func.coalesce(changes.c.edited, 0).label("edited"),
@@ -280,26 +316,31 @@ def stats(
     stmt = (
         select(
             per_exchange.c.key,
+            per_exchange.c.language,
             exchanges,
             func.sum(case((per_exchange.c.kind == "qa", 1), else_=0)).label("questions"),
             func.sum(per_exchange.c.in_current).label("current"),
             func.sum(per_exchange.c.edited).label("edited"),
             func.sum(per_exchange.c.removed).label("removed"),
         )
-        .group_by(per_exchange.c.key)
+        .group_by(per_exchange.c.key, per_exchange.c.language)
         .order_by(
             per_exchange.c.key.desc() if by == "month" else exchanges.desc(),
             per_exchange.c.key,
+            per_exchange.c.language,
         )
     )
     return [
-        StatsRow(
-            key=row.key if row.key is not None else NONE_LABEL,
-            exchanges=int(row.exchanges),
-            questions=int(row.questions or 0),
-            edited=int(row.edited or 0),
-            removed=int(row.removed or 0),
-            current=int(row.current or 0),
+        (
+            StatsRow(
+                key=row.key if row.key is not None else NONE_LABEL,
+                exchanges=int(row.exchanges),
+                questions=int(row.questions or 0),
+                edited=int(row.edited or 0),
+                removed=int(row.removed or 0),
+                current=int(row.current or 0),
+            ),
+            str(row.language or ""),
         )
         for row in session.execute(stmt).all()
     ]
@@ -327,6 +368,7 @@ def _exchange_identities(*, since: date | None, source: str | None) -> Any:
             Exchange.asker,
             Exchange.answerer,
             Briefing.source,
+            Briefing.language,
             Briefing.held_on,
             recency,
             in_current,
@@ -365,3 +407,55 @@ def _stats_key(dialect: str, idents: Any, by: str) -> Any:
             return func.strftime("%Y-%m", idents.c.held_on)
         return func.to_char(idents.c.held_on, literal("YYYY-MM"))
     return idents.c[by]
+
+
+# ---------------------------------------------------------------------------- by outlet
+# askers grouped by canonical outlet, the printed labels kept.
+
+
+def outlet_rows(by_label: list[tuple[StatsRow, str]], table: OutletTable) -> list[StatsRow]:
+    """Fold per-label rows (with the label's language) into one row per
+    canonical outlet, keyed by its display names ("Reuters / 路透社"). A label the table
+    does not know, or one naming several outlets (a joint question), stays its own row,
+    as printed; role labels ("Q", "记者") go to ``NONE_LABEL``."""
+    groups: dict[str, list[StatsRow]] = defaultdict(list)
+    outlet_of: dict[str, str | None] = {}
+    for row, language in by_label:
+        found = _label_outlet(row.key, language, table)
+        name = _outlet_key(found, row.key)
+        groups[name].append(row)
+        outlet_of[name] = found.id if found is not None else None
+    rows = [
+        StatsRow(
+            key=name,
+            exchanges=sum(r.exchanges for r in members),
+            questions=sum(r.questions for r in members),
+            edited=sum(r.edited for r in members),
+            removed=sum(r.removed for r in members),
+            current=sum(r.current for r in members),
+            outlet=outlet_of[name],
+            labels=_merged_labels(members),
+        )
+        for name, members in groups.items()
+    ]
+    return sorted(rows, key=lambda r: (-r.exchanges, r.key))
+
+
+def _label_outlet(label: str, language: str, table: OutletTable) -> Outlet | None:
+    if label == NONE_LABEL or language not in ("en", "zh"):
+        return None
+    return table.lookup(label, "en" if language == "en" else "zh")
+
+
+def _outlet_key(outlet: Outlet | None, label: str) -> str:
+    if outlet is not None:
+        names = dict.fromkeys((outlet.name_en, outlet.name_zh))
+        return " / ".join(names)
+    return NONE_LABEL if label == NONE_LABEL or is_generic(label) else label
+
+
+def _merged_labels(rows: list[StatsRow]) -> tuple[tuple[str, int], ...]:
+    counts: dict[str, int] = defaultdict(int)
+    for r in rows:
+        counts[r.key] += r.exchanges
+    return tuple(sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))

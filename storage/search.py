@@ -110,6 +110,9 @@ class SearchOptions:
     until: date | None = None
     include_removed: bool = False
     limit: int = DEFAULT_LIMIT
+    # labels naming the asker's canonical outlet in either language
+    # (``Archive.search`` fills it from the outlet table); an asker matches either way.
+    asker_labels: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -280,8 +283,12 @@ def _filters(options: SearchOptions, params: dict[str, Any], like: str) -> list[
         clauses.append("b.language = :language")
         params["language"] = options.language
     if options.asker:
-        clauses.append(f"e.asker {like} :asker ESCAPE '\\'")
+        asker = f"e.asker {like} :asker ESCAPE '\\'"
         params["asker"] = like_contains(options.asker)
+        # or one of the outlet's labels, exactly as printed
+        names = [f":asker_label{i}" for i in range(len(options.asker_labels))]
+        params |= {n[1:]: label for n, label in zip(names, options.asker_labels, strict=True)}
+        clauses.append(f"({asker} OR e.asker IN ({', '.join(names)}))" if names else asker)
     if options.answerer:
         clauses.append(f"e.answerer {like} :answerer ESCAPE '\\'")
         params["answerer"] = like_contains(options.answerer)

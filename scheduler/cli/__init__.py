@@ -10,6 +10,7 @@ from __future__ import annotations
 import click
 
 from scheduler.cli import (
+    align,
     changes,
     checkparse,
     crawl,
@@ -36,6 +37,7 @@ COMMAND_MODULES = (
     schedule,
     evidence,
     importing,
+    align,
     serve,
 )
 

@@ -49,7 +49,11 @@ def _console() -> Console:
 @click.argument("query")
 @source_option
 @click.option("--lang", "language", metavar="LANG", help="Only this language (en, zh).")
-@click.option("--asker", metavar="TEXT", help="Asker (outlet) contains TEXT.")
+@click.option(
+    "--asker",
+    metavar="TEXT",
+    help="Asker contains TEXT, or is printed as the outlet TEXT names, in either language.",
+)
 @click.option("--answerer", metavar="TEXT", help="Answerer (spokesperson) contains TEXT.")
 @since_option
 @until_option
@@ -91,6 +95,7 @@ def search_command(
       briefings search "South China Sea" --lang en --since 2024-01-01
       briefings search 台湾 --source mfa-zh --limit 50
       briefings search sanctions --asker Reuters --include-removed --json
+      briefings search 制裁 --asker Reuters     # 路透社记者 asked it in Chinese
     """
     options = SearchOptions(
         source=source,
@@ -313,6 +318,11 @@ def list_command(
 @since_option
 @until_option
 @click.option("--all-versions", is_flag=True, help="Every version, not only the latest.")
+@click.option(
+    "--aligned",
+    is_flag=True,
+    help="The parallel corpus: one row per aligned English↔Chinese exchange pair.",
+)
 @db_option
 def export_command(
     fmt: str,
@@ -321,6 +331,7 @@ def export_command(
     since: datetime | None,
     until: datetime | None,
     all_versions: bool,
+    aligned: bool,
     db_url: str | None,
 ) -> None:
     """Export the archive, streamed (memory stays flat).
@@ -330,6 +341,8 @@ def export_command(
     per version. csv / parquet: one row per exchange with the briefing's fields.
     warc: every stored capture as gzipped WARC records (request + response, or resource +
     provenance metadata for captures made before WARC recording).
+    --aligned (any format): one row per aligned exchange pair of the English and Chinese
+    versions, with both texts (see docs/alignment.md for its licence status).
 
     \b
     Examples:
@@ -337,12 +350,20 @@ def export_command(
       briefings export --format csv --source mfa-zh --since 2024-01-01 > zh.csv
       briefings export --format parquet --all-versions --out archive.parquet
       briefings export --format warc --out archive.warc.gz
+      briefings export --aligned --format jsonl --out parallel.jsonl
     """
-    flt = ExportFilter(source=source, since=day(since), until=day(until), all_versions=all_versions)
+    flt = ExportFilter(
+        source=source,
+        since=day(since),
+        until=day(until),
+        all_versions=all_versions,
+        aligned=aligned,
+    )
     with open_archive(db_url) as archive:
         count = _export(archive, fmt, out, flt)
     if out:
         unit = {"jsonl": "briefings", "warc": "WARC records"}.get(fmt, "exchanges")
+        unit = "aligned exchange pairs" if aligned else unit
         click.echo(f"wrote {count} {unit} to {out}", err=True)
 
 
@@ -384,6 +405,7 @@ def stats_command(
     Examples:
       briefings stats --by asker --since 2024-01-01
       briefings stats --by month --source mfa-zh --json
+      briefings stats --by outlet      # Reuters and 路透社记者 as one outlet
     """
     with open_archive(db_url) as archive:
         rows = archive.stats(by=by, since=day(since), source=source)
@@ -393,6 +415,13 @@ def stats_command(
     figures = ("exchanges", "current", "questions", "edited", "removed")
     columns = {by: "left"} | dict.fromkeys(figures, "right")
     cells = [[row.key, *(str(getattr(row, k)) for k in figures)] for row in rows]
+    if by == "outlet":  # outlet id, then the labels as printed
+        columns["printed as"] = "left"
+        for cell, row in zip(cells, rows, strict=True):
+            cell[0] = row.outlet or row.key
+            cell.append(", ".join(f"{label} ({n})" for label, n in row.labels))
+        print_table(columns, cells, flex="printed as", console=_console())
+        return
     print_table(columns, cells, flex=by, console=_console())
 
 
