@@ -59,7 +59,13 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.warc.WarcHeadersMiddleware": 950,
 }
 ITEM_PIPELINES = {"crawler.pipelines.ArchivePipeline": 300}
-EXTENSIONS = {"crawler.extensions.RunBookkeeping": 100}
+EXTENSIONS = {
+    # The crawl's own peak memory, not its parent's (crawler/memusage.py); before the
+    # bookkeeping, whose spider_closed hands the stats to the archive.
+    "scrapy.extensions.memusage.MemoryUsage": None,
+    "crawler.memusage.ProcessMemoryUsage": 0,
+    "crawler.extensions.RunBookkeeping": 100,
+}
 
 # briefings' own settings (also read from the environment where noted).
 BRIEFINGS_DB_URL = None  # None: env BRIEFINGS_DB_URL, then sqlite:///briefings.db

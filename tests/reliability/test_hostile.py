@@ -59,7 +59,7 @@ PAYLOAD_PAGE = EN_DIR + "t1794629.shtml"
 NESTED_PAGE = EN_DIR + "t1794266.shtml"
 OFFSITE_LINKED = EN_DIR + "t1793861.shtml"  # the list links it on 127.0.0.2
 BOMB_SIZE = 512 * MIB
-MAX_RSS_MB = 400  # a crawl that inflated the bomb or held 40 MB bodies twice would exceed it
+MAX_RSS_MB = 250  # the crawl peaks near 125 MB here; inflating the 512 MB bomb would exceed it
 
 # Paths whose every answer is a failure: an error (or not-a-transcript) capture, no version.
 FAILING: dict[str, str] = {
@@ -131,7 +131,9 @@ def hostile(module_db_url: str) -> Iterator[HostileCrawl]:
 
 
 def crawl_peak_mb(db_url: str) -> float:
-    """The crawl process's own peak RSS (Scrapy's MemoryUsage stat in its run row).
+    """The crawl process's own peak RSS (the ``memusage/max`` stat in its run row, which
+    crawler/memusage.py reads from VmHWM: ru_maxrss would be this test process's peak, as
+    large as the suite before it made it, carried across the crawl's exec).
 
     Not ``getrusage(RUSAGE_CHILDREN)``: that is the largest of every child the test process
     ever had (a browser or an import of an earlier test included), not this crawl's."""
