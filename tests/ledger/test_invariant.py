@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
+from storage.enums import PAGE_CHANGE_TYPES
 from storage.models import ChangeEvent, Version
 from tests.crawl.edits import remove_exchange, with_antibot_cookie, with_more_related_news
 from tests.crawl.helpers import EN_DIR, EN_LIST, assert_consistent, crawl, crawl_sources, opened
@@ -50,7 +51,8 @@ def list_with_the_pair(site: SiteMock) -> str:
 
 
 def ledger(db_url: str) -> tuple[int, list[tuple[str, str, bool, str | None]]]:
-    """(versions, events as (type, briefing url, cosmetic, suppressed)) in the archive."""
+    """(versions, events as (type, briefing url, cosmetic, suppressed)) in the archive: the
+    ministry's edits of its pages, not the English/Chinese asymmetry findings."""
     from storage.models import Briefing
 
     with opened(db_url) as engine, engine.connect() as conn:
@@ -58,7 +60,7 @@ def ledger(db_url: str) -> tuple[int, list[tuple[str, str, bool, str | None]]]:
         events = conn.execute(
             select(ChangeEvent.type, Briefing.url, ChangeEvent.cosmetic, ChangeEvent.suppressed)
             .join(Briefing, Briefing.id == ChangeEvent.briefing_id)
-            .where(ChangeEvent.cause == "page")
+            .where(ChangeEvent.cause == "page", ChangeEvent.type.in_(PAGE_CHANGE_TYPES))
             .order_by(ChangeEvent.id)
         ).all()
     return versions or 0, [(str(t), u, bool(c), s) for t, u, c, s in events]
