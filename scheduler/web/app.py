@@ -17,6 +17,7 @@ from scheduler.web.routes import (
     docs,
     exchanges,
     names,
+    pairs,
     raw,
     runs,
     search,
@@ -27,7 +28,10 @@ from storage.api import Archive
 
 STATIC = Path(__file__).parent / "static"
 # names last: its /{kind} would otherwise shadow the fixed paths after it.
-ROUTERS = (changes, briefings, diff, exchanges, search, trends, runs, raw, charts, docs, names)
+# names last: its /{kind} would match every one-word path.
+ROUTERS = (
+    changes, briefings, diff, exchanges, search, trends, runs, raw, charts, docs, pairs, names
+)  # fmt: skip
 DESCRIPTION = """Read-only HTTP API over a *briefings* archive: the change ledger, briefings and
 their versions, diffs between any two versions, one exchange's history, search, outlets and
 spokespersons, trends and crawl runs. Every page of the web app has a JSON twin here."""

@@ -26,6 +26,7 @@ def briefing_view(archive: Archive, briefing_id: int) -> dict[str, Any]:
         "spokespersons": list(shown.data.get("spokespersons") or []),
         "published_at": shown.data.get("published_at"),
         "exchanges": exchanges,
+        "twin": archive.twin(briefing_id),  # the other-language briefing, once paired
     }
 
 
@@ -42,4 +43,6 @@ def briefing_json(request: Request, briefing_id: int = BRIEFING_ID) -> JSONRespo
     data["spokespersons"] = view["spokespersons"]
     data["published_at"] = view["published_at"]
     data["exchanges"] = [e.to_json() for e in view["exchanges"]]
+    twin = view["twin"]
+    data["twin"] = twin.to_json() if twin else None
     return JSONResponse(data)

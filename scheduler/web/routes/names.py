@@ -32,8 +32,18 @@ def kind_of(kind: str) -> tuple[str, str, str]:
 
 def name_index(request: Request, kind: str) -> dict[str, Any]:
     role, singular, plural = kind_of(kind)
-    rows = [r for r in archive_of(request).stats(by=role) if r.key != "(none)"]
-    return {"kind": kind, "role": role, "singular": singular, "plural": plural, "rows": rows}
+    archive = archive_of(request)
+    rows = [r for r in archive.stats(by=role) if r.key != "(none)"]
+    # Outlets as entities too: one row per outlet of the table, both languages' labels.
+    canonical = [o for o in archive.outlets() if o.exchanges] if role == "asker" else []
+    return {
+        "kind": kind,
+        "role": role,
+        "singular": singular,
+        "plural": plural,
+        "rows": rows,
+        "canonical": canonical,
+    }
 
 
 def name_view(request: Request, kind: str, name: str) -> dict[str, Any]:
