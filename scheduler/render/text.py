@@ -149,15 +149,42 @@ def render_ops_text(ops: list[Op], *, color: bool, context: int | None = TEXT_CO
 
 
 def _elide(text: str, context: int | None, *, first: bool, last: bool) -> str:
-    if context is None or len(text) <= 2 * context + 5:
+    """Unchanged text between changes, cut to about ``context`` characters on each side of
+    the cut. Whitespace next to a change is kept exactly (it separates the words around the
+    change); the cuts fall between words, or between CJK characters, never inside a word."""
+    if context is None or (first and last) or len(text) <= 2 * context + 5:
         return text
-    head = "" if first else text[:context]
-    tail = "" if last else text[-context:]
-    if first and last:
-        return text
-    return (
-        f"{head} … {tail}".strip(" ") if head and tail else (f"{head} …" if head else f"… {tail}")
-    )
+    if first:  # before the first change: only the text leading up to it
+        return "… " + text[_word_cut(text, len(text) - context, forward=True) :].lstrip()
+    if last:  # after the last change: only the text following it
+        return text[: _word_cut(text, context, forward=False)].rstrip() + " …"
+    head = text[: _word_cut(text, context, forward=False)].rstrip()
+    tail = text[_word_cut(text, len(text) - context, forward=True) :].lstrip()
+    return f"{head} … {tail}"
+
+
+def _is_word_char(char: str) -> bool:
+    # Latin letters and digits make words; a cut between two CJK characters is a boundary.
+    return char.isalnum() and not _is_cjk(char)
+
+
+def _is_cjk(char: str) -> bool:
+    return "\u3400" <= char <= "\u9fff" or "\uf900" <= char <= "\ufaff"
+
+
+def _word_cut(text: str, at: int, *, forward: bool) -> int:
+    """The nearest position to ``at`` that does not split a word: searched towards the
+    change (``forward``: the tail's start moves right; else the head's end moves left), and
+    the other way only when the whole stretch is one word."""
+    at = max(1, min(at, len(text) - 1))
+    step = 1 if forward else -1
+    for start, direction in ((at, step), (at, -step)):
+        i = start
+        while 0 < i < len(text):
+            if not (_is_word_char(text[i - 1]) and _is_word_char(text[i])):
+                return i
+            i += direction
+    return at
 
 
 def render_labels_text(values: dict[str, list[Any]], *, color: bool) -> list[str]:

@@ -7,8 +7,16 @@ from datetime import UTC, date, datetime
 
 from scheduler.render.atom import render_atom
 from scheduler.render.html import render_diff_html
-from scheduler.render.text import render_diff_text
-from storage.api import BriefingRef, ChangeEvent, ChangeType, Comparison, ExchangeRef, VersionCause
+from scheduler.render.text import render_diff_text, render_ops_text
+from storage.api import (
+    BriefingRef,
+    ChangeEvent,
+    ChangeType,
+    Comparison,
+    ExchangeRef,
+    VersionCause,
+    word_diff,
+)
 from storage.diff import diff_exchanges
 from storage.events import event_from_change
 from tests.diff.helpers import qa, reindex
@@ -123,3 +131,46 @@ def test_long_unchanged_text_is_elided() -> None:
     text = render_diff_text(comparison(before, after)[1])
     assert "… " in text and "[-old-]{+new+}" in text
     assert "word10 " not in text and "word199" in text
+
+
+# Exact renderings (issue 12 item 4): spaces next to a change are kept, cuts fall between
+# words (or between CJK characters), the same context on each side of a cut.
+EL_SALVADOR = (
+    "The El Salvador's embassy said following the principles of the one-China policy that "
+    "the diplomatic relations were established in 2018 and so on and so forth."
+)
+
+
+def test_a_changed_word_keeps_the_spaces_around_it() -> None:
+    after = EL_SALVADOR.replace("Salvador's", "Salvador’s").replace("principles", "principle")
+    text = render_ops_text(word_diff(EL_SALVADOR, after), color=False, context=None)
+    assert text == (
+        "The El [-Salvador's-]{+Salvador’s+} embassy said following the "
+        "[-principles-]{+principle+} of the one-China policy that the diplomatic relations "
+        "were established in 2018 and so on and so forth."
+    )
+
+
+def test_elision_cuts_between_words_with_the_same_context_each_side() -> None:
+    after = EL_SALVADOR.replace("Salvador's", "Salvador’s").replace("principles", "principle")
+    text = render_ops_text(word_diff(EL_SALVADOR, after), color=False, context=10)
+    assert text == (
+        "The El [-Salvador's-]{+Salvador’s+} embassy … the [-principles-]{+principle+} of the …"
+    )
+    before = "Long preamble words here before the change happens: " + EL_SALVADOR
+    text = render_ops_text(
+        word_diff(before, before.replace("embassy", "mission")), color=False, context=12
+    )
+    assert text == "… Salvador's [-embassy-]{+mission+} said …"
+
+
+def test_chinese_elision_cuts_between_characters() -> None:
+    before = (
+        "中方对此表示强烈不满和坚决反对，已经向美方提出严正交涉。我们敦促美方停止干涉中国内政。"
+    )
+    after = "中方对此表示强烈不满，已经向美方提出严正交涉。我们敦促美方立即停止干涉中国内政。"
+    text = render_ops_text(word_diff(before, after), color=False, context=5)
+    assert (
+        text
+        == "中方对此表示强烈不满[-和坚决反对-]，已经向美 … 们敦促美方{+立即+}停止干涉中国内政。"
+    )
