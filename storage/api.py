@@ -129,7 +129,14 @@ from storage.revisit import (
     policy_from_json,
     policy_to_json,
 )
-from storage.runs import RunRecord, json_safe, judge_run, pid_alive, summarize_stats
+from storage.runs import (
+    RunRecord,
+    json_safe,
+    judge_run,
+    pid_alive,
+    skip_reasons,
+    summarize_stats,
+)
 from storage.search import DEFAULT_LIMIT as SEARCH_LIMIT
 from storage.search import SearchHit, SearchOptions
 from storage.types import utcnow
@@ -210,6 +217,7 @@ __all__ = [
     "policy_to_json",
     "resolve_db_url",
     "safe_url",
+    "skip_reasons",
     "summarize_stats",
     "values",
     "verify_bundle",

@@ -120,7 +120,24 @@ def summarize_stats(stats: Mapping[str, Any]) -> dict[str, int]:
         "not_modified": _count(stats, "briefings/not_modified"),
         "suspect": _count(stats, "briefings/suspect"),
         "errors": _count(stats, "briefings/error"),
+        # List items left alone: not a regular press conference (Remarks, 答记者问), and
+        # article-shaped links that cannot be followed (javascript:, mailto:, malformed).
+        "skipped": _count(stats, "briefings/list_skipped"),
+        "rejected": _count(stats, "briefings/list_rejected"),
     }
+
+
+SKIP_REASON = "not a regular press conference (remarks, statements, 答记者问)"
+REJECTED_PREFIX = "briefings/list_rejected/"
+
+
+def skip_reasons(stats: Mapping[str, Any]) -> dict[str, int]:
+    """Why list items were not crawled, with counts, most first (the crawl's own stats)."""
+    reasons = {SKIP_REASON: _count(stats, "briefings/list_skipped")}
+    for key in stats:
+        if key.startswith(REJECTED_PREFIX):
+            reasons[f"link not followed: {key[len(REJECTED_PREFIX) :]}"] = _count(stats, key)
+    return dict(sorted(((r, n) for r, n in reasons.items() if n), key=lambda rn: -rn[1]))
 
 
 # --- the lifecycle --------------------------------------------------------------------------
@@ -163,6 +180,7 @@ class RunRecord:
             "status": self.status,
             "finish_reason": self.finish_reason,
             **self.figures,
+            "skip_reasons": skip_reasons(self.stats),
             "error": self.error,
         }
 

@@ -13,12 +13,14 @@ import click
 from crawler.sources import RevisitMode, source_of_url
 from scheduler.cli.options import db_option, echo_json, fail, json_option
 from scheduler.render.tables import print_table
-from storage.api import summarize_stats, values
+from storage.api import skip_reasons, summarize_stats, values
 
 EXIT_FAILED = 1
 EXIT_BUSY = 3
-FIGURES = ("requests", "new", "revised", "unchanged", "not_modified", "errors")
-HEADERS = ("requests", "new", "revised", "unchanged", "304", "errors")
+FIGURES = (
+    "requests", "new", "revised", "unchanged", "not_modified", "suspect", "skipped", "errors"
+)  # fmt: skip
+HEADERS = ("req", "new", "rev", "same", "304", "susp", "skip", "err")
 
 
 @click.command("crawl")
@@ -236,6 +238,7 @@ def _as_dict(result: Any) -> dict[str, Any]:
         "seconds": round(result.seconds, 2),
         "error": result.error,
         **summarize_stats(result.stats),
+        "skip_reasons": skip_reasons(result.stats),
         "stats": result.stats,
     }
 
@@ -249,6 +252,7 @@ def _table(results: list[Any]) -> None:
     rows = []
     for result in results:
         figures = summarize_stats(result.stats)
+        figures["skipped"] += figures["rejected"]  # one column: every list item left alone
         rows.append(
             [
                 result.source,
@@ -259,6 +263,18 @@ def _table(results: list[Any]) -> None:
             ]
         )
     print_table(columns, rows, title="crawl summary")
+    for result in results:  # what was left alone, and why (--json: skip_reasons)
+        reasons = skip_reasons(result.stats)
+        if reasons:
+            why = "; ".join(f"{n} {reason}" for reason, n in reasons.items())
+            click.echo(f"{result.source}: list items not crawled: {why}")
+        suspects = summarize_stats(result.stats)["suspect"]
+        if suspects:
+            click.echo(
+                f"{result.source}: {suspects} page(s) suspect (gone or truncated): confirmed by "
+                "a second fetch after BRIEFINGS_CONFIRM_AFTER (1 h); see `briefings list "
+                "--status suspect`, or `briefings crawl SOURCE --revisit suspect --confirm-now`"
+            )
 
 
 def _exit_code(results: list[Any]) -> int:

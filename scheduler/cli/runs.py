@@ -64,6 +64,23 @@ def _print_runs(rows: list[dict[str, Any]]) -> None:
     for row in rows:  # the judged reason of each failure, in full, under the table
         if row["status"] == "failed" and row["error"]:
             console.print(f"run {row['id']} failed: {row['error']}", style="red", highlight=False)
+    for row in rows:  # what each run left alone (80 columns leave no room in the table)
+        left_alone = _left_alone(row)
+        if left_alone:
+            console.print(
+                f"run {row['id']} {row['source']}: {left_alone}", highlight=False, soft_wrap=True
+            )
+
+
+def _left_alone(row: dict[str, Any]) -> str:
+    """``2 suspect; 173 list items not crawled: not a regular press conference ...``."""
+    parts = [f"{row['suspect']} suspect"] if row.get("suspect") else []
+    reasons = row.get("skip_reasons") or {}
+    if reasons:
+        total = sum(reasons.values())
+        why = "; ".join(f"{n} {reason}" for reason, n in reasons.items())
+        parts.append(f"{total} list item(s) not crawled ({why})")
+    return "; ".join(parts)
 
 
 def _took(seconds: float | None) -> str:

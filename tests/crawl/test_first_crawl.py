@@ -5,6 +5,7 @@ The module crawls once (both sources), then again; the tests only read what was 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -130,3 +131,22 @@ def test_second_crawl_adds_nothing_and_reads_at_most_two_list_pages(
     for source in SOURCES:
         assert 1 <= len(list_requests(second["requests"], source)) <= 2
     assert not [r.path for r in second["requests"] if "/t1" in r.path]  # no article refetched
+
+
+def test_skipped_list_items_are_counted_with_their_reason(
+    first: dict[str, Any], module_db_url: str
+) -> None:
+    from click.testing import CliRunner
+
+    from scheduler.cli import main
+    from storage.runs import SKIP_REASON
+
+    zh = next(line for line in first["summary"] if line["source"] == "mfa-zh")
+    assert zh["skipped"] == len(ZH_NOT_BRIEFINGS) and zh["rejected"] == 0
+    assert zh["skip_reasons"] == {SKIP_REASON: len(ZH_NOT_BRIEFINGS)}
+    listed = CliRunner().invoke(main, ["runs", "--db", module_db_url, "--json"])
+    run = next(r for r in json.loads(listed.stdout) if r["source"] == "mfa-zh")
+    assert run["skipped"] == len(ZH_NOT_BRIEFINGS)
+    assert run["skip_reasons"] == {SKIP_REASON: len(ZH_NOT_BRIEFINGS)}
+    table = CliRunner().invoke(main, ["runs", "--db", module_db_url]).output
+    assert f"mfa-zh: 2 list item(s) not crawled (2 {SKIP_REASON})" in table
