@@ -93,6 +93,7 @@ class Fault:
     def respond(self, req: Handler) -> bool:
         if not self.take():
             return False
+        req.answering()
         self.answer(req)
         return True
 
@@ -223,6 +224,7 @@ class RedirectLoop(Fault):
         # Every hop of the loop lands on the same path: it must stay faulty for all of them.
         if not self.take():
             return False
+        req.answering()
         path, _, query = req.path.partition("?")
         hop = int(query.removeprefix("hop=") or 0) if query.startswith("hop=") else 0
         nxt = (hop + 1) % 2 if self.pingpong else hop + 1
@@ -397,6 +399,13 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.0"  # one request per connection: faults never leak into the next
     server: _Server
     fault_name: str | None = None
+    entry: LoggedRequest | None = None
+
+    def answering(self) -> None:
+        """A fault answers this request: log it before the client can see the answer (a
+        test reading the log right after its last response must find every fault)."""
+        if self.entry is not None:
+            self.entry.fault = self.fault_name
 
     @property
     def site(self) -> FaultSite:
@@ -410,7 +419,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         site = self.site
-        entry = site.record(self)  # logged at once: a hanging answer is already counted
+        entry = self.entry = site.record(self)  # logged at once: a hang is already counted
         fault = site.fault_for(self.path)
         self.fault_name = fault.name if fault else None
         answered = False
