@@ -255,12 +255,23 @@ def _edited_alone(
 
 
 def _edit_finding(
-    position: int, row: Row, language: str, when: datetime, twin: _Timeline
+    position: int, row: RowLike, language: str, when: datetime, twin: _Timeline
 ) -> Finding:
+    return _one_sided_edit(position, row, language, when, twin.checked_until)
+
+
+def _one_sided_edit(
+    position: int,
+    row: RowLike,
+    language: str,
+    when: datetime,
+    twin_checked: datetime | None,
+    edit_ref: str | None = None,
+) -> Finding:
+    """One language's exchange edited at ``when``; its twin unchanged up to ``twin_checked``."""
     other = "zh" if language == "en" else "en"
-    edited = row.en if language == "en" else row.zh
-    kept = row.zh if language == "en" else row.en
-    until = twin.checked_until.isoformat() if twin.checked_until else "?"
+    edited, kept = (row.en, row.zh) if language == "en" else (row.zh, row.en)
+    until = twin_checked.isoformat() if twin_checked else "?"
     return Finding(
         type="one-sided-edit",
         rows=(position,),
@@ -273,6 +284,7 @@ def _edit_finding(
         ),
         edited_at=when,
         edited_language=language,
+        edit_ref=edit_ref,
     )
 
 
@@ -394,21 +406,4 @@ def _ledger_edit_alone(
 def _ledger_edit_finding(
     position: int, row: RowLike, language: str, edit: Edit, twin: SideEdits
 ) -> Finding:
-    other = "zh" if language == "en" else "en"
-    edited, kept = (row.en, row.zh) if language == "en" else (row.zh, row.en)
-    until = twin.checked_until.isoformat() if twin.checked_until else "?"
-    return Finding(
-        type="one-sided-edit",
-        rows=(position,),
-        en=row.en,
-        zh=row.zh,
-        confidence=round(min(row.confidence, 0.95), 3),
-        description=(
-            f"{_NAMES[language]} exchange {_join(edited)} was edited (seen "
-            f"{edit.at.isoformat()}); its {_NAMES[other]} twin {_join(kept)} is unchanged as "
-            f"of {until}"
-        ),
-        edited_at=edit.at,
-        edited_language=language,
-        edit_ref=edit.ref,
-    )
+    return _one_sided_edit(position, row, language, edit.at, twin.checked_until, edit.ref)

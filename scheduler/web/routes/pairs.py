@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from starlette.responses import JSONResponse, Response
 
 from scheduler.web import params
@@ -54,8 +54,13 @@ def pair_json(request: Request, briefing_id: int = BRIEFING_ID) -> JSONResponse:
 
 
 def asymmetry_filter(
-    type_: list[str], status: str | None, outlet: str | None, since: str | None, until: str | None
+    type_: list[str] = TYPE_QUERY,
+    status: str | None = None,
+    outlet: str | None = None,
+    since: str | None = None,
+    until: str | None = None,
 ) -> AsymmetryFilter:
+    """The page's and the API's filter, from the query string (blank means absent)."""
     picked = tuple(dict.fromkeys(t for t in (params.text("type", r) for r in type_) if t))
     for t in picked:
         if t not in ASYMMETRY_TYPES:
@@ -70,16 +75,11 @@ def asymmetry_filter(
     )
 
 
+FILTER = Depends(asymmetry_filter)
+
+
 @router.get("/asymmetries", include_in_schema=False)
-def asymmetries_page(
-    request: Request,
-    type_: list[str] = TYPE_QUERY,
-    status: str | None = None,
-    outlet: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-) -> Response:
-    flt = asymmetry_filter(type_, status, outlet, since, until)
+def asymmetries_page(request: Request, flt: AsymmetryFilter = FILTER) -> Response:
     context = {
         "findings": archive_of(request).asymmetries(flt),
         "flt": flt,
@@ -95,15 +95,7 @@ def asymmetries_page(
     tags=["alignment"],
     summary="What one language's version has and the other's lacks (newest briefing first)",
 )
-def asymmetries_json(
-    request: Request,
-    type_: list[str] = TYPE_QUERY,
-    status: str | None = None,
-    outlet: str | None = None,
-    since: str | None = None,
-    until: str | None = None,
-) -> JSONResponse:
-    flt = asymmetry_filter(type_, status, outlet, since, until)
+def asymmetries_json(request: Request, flt: AsymmetryFilter = FILTER) -> JSONResponse:
     return JSONResponse([f.to_json() for f in archive_of(request).asymmetries(flt)])
 
 
