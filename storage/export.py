@@ -272,24 +272,11 @@ def write_parquet(
     conn: Connection, out: Any, flt: ExportFilter, *, row_group: int = PARQUET_ROW_GROUP
 ) -> int:
     """Write row groups of ``row_group`` rows to ``out`` (a path or a binary file)."""
-    pa = _pyarrow()
-    import pyarrow.parquet as pq
-
-    schema = parquet_schema()
-    count = 0
-    with pq.ParquetWriter(out, schema, compression="zstd") as writer:
-        batch: list[dict[str, Any]] = []
-        for row in iter_exchange_rows(conn, flt):
-            row["briefing_status"] = str(row["briefing_status"])
-            batch.append(row)
-            if len(batch) >= row_group:
-                writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-                count += len(batch)
-                batch = []
-        if batch or count == 0:
-            writer.write_table(pa.Table.from_pylist(batch, schema=schema))
-            count += len(batch)
-    return count
+    rows = (
+        {**row, "briefing_status": str(row["briefing_status"])}
+        for row in iter_exchange_rows(conn, flt)
+    )
+    return _write_rows_parquet(rows, out, parquet_schema(), row_group=row_group)
 
 
 def _pyarrow() -> Any:
@@ -511,7 +498,10 @@ def aligned_parquet_schema() -> Any:
     return pa.schema([(name, types.get(name, pa.string())) for name in ALIGNED_COLUMNS])
 
 
-def _write_rows_parquet(rows: Iterator[dict[str, Any]], out: Any, schema: Any) -> int:
+def _write_rows_parquet(
+    rows: Iterator[dict[str, Any]], out: Any, schema: Any, *, row_group: int = PARQUET_ROW_GROUP
+) -> int:
+    """Row groups of ``row_group`` rows (an empty file still gets the schema)."""
     pa = _pyarrow()
     import pyarrow.parquet as pq
 
@@ -520,7 +510,7 @@ def _write_rows_parquet(rows: Iterator[dict[str, Any]], out: Any, schema: Any) -
         batch: list[dict[str, Any]] = []
         for row in rows:
             batch.append(row)
-            if len(batch) >= PARQUET_ROW_GROUP:
+            if len(batch) >= row_group:
                 writer.write_table(pa.Table.from_pylist(batch, schema=schema))
                 count += len(batch)
                 batch = []
