@@ -9,6 +9,7 @@ from parsel import Selector
 
 from crawler.sources import known_sources
 from scheduler.cli.options import fail
+from scheduler.render.terminal import terminal_text
 
 NOT_A_TRANSCRIPT_EXIT = 2
 
@@ -58,7 +59,7 @@ def parse_command(file: Path, source: str | None, url: str | None, compact: bool
     try:
         briefing = parse_briefing(selector, url, source)
     except NotATranscript as exc:
-        fail(f"not a transcript: {exc.reason}", NOT_A_TRANSCRIPT_EXIT)
+        fail(f"not a transcript: {terminal_text(exc.reason)}", NOT_A_TRANSCRIPT_EXIT)
     click.echo(briefing.to_json(indent=None if compact else 2))
 
 
