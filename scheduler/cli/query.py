@@ -24,6 +24,7 @@ from scheduler.cli.options import (
 from scheduler.render.provenance import first_origins
 from scheduler.render.tables import print_table
 from scheduler.render.terminal import terminal_safe, terminal_text
+from scheduler.render.titles import short_title
 from storage.api import (
     EXPORT_FORMATS,
     SEARCH_LIMIT,
@@ -290,7 +291,7 @@ def list_command(
             str(row.id),
             row.held_on.isoformat() if row.held_on else "",
             row.source,
-            row.title or "",
+            short_title(row.title or ""),  # the part that differs (scheduler/render/titles.py)
             str(row.versions),
             str(row.exchanges if row.exchanges is not None else ""),
             str(row.status),
