@@ -214,14 +214,10 @@ class BriefingSpider(scrapy.Spider):
             unknown = [i for i in page.items if canonical_url(i.url) not in self.known]
             stats.inc_value("briefings/list_items", len(page.items))
             stats.inc_value("briefings/list_skipped", len(page.skipped))
-            if page.rejected:  # links no request can be made of, skipped one by one
-                stats.inc_value("briefings/list_links_rejected", len(page.rejected))
-                self.logger.warning(
-                    "%s: %d link(s) rejected, e.g. %r (%s)",
-                    response.url,
-                    len(page.rejected),
-                    *page.rejected[0],
-                )
+            for href, reason in page.rejected:  # one bad link never costs the page
+                stats.inc_value("briefings/list_rejected")
+                stats.inc_value(f"briefings/list_rejected/{reason}")
+                self.logger.info("list link not followed (%s): %.200r", reason, href)
             for item in unknown:
                 request = self.article_request(item.url)
                 if request is not None:

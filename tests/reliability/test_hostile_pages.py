@@ -118,7 +118,7 @@ def test_bad_links_are_skipped_one_by_one_and_counted(crawled: Crawled) -> None:
     urls = [row["url"] for row in query(crawled.db_url, "SELECT url FROM capture")]
     assert not [u for u in urls if not u.startswith("http://127.0.0.1:")]
     (run,) = runs(crawled.db_url, "mfa-en")
-    assert run["stats"]["briefings/list_links_rejected"] == len(BAD_LINKS)
+    assert run["stats"]["briefings/list_rejected"] == len(BAD_LINKS)
     assert run["status"] == "succeeded", run
     assert archive_problems(crawled.db_url, allow_running=False) == []
 
