@@ -151,6 +151,9 @@ class ArchivePipeline:
         if "error" in meaning and item.error is None:
             self.stats.inc_value("briefings/parse_error")
             logger.warning("%s: %s", item.url, meaning["error"])
+        if meaning.get("replaced_chars"):  # bytes no text in the page's encoding (U+FFFD)
+            self.stats.inc_value("briefings/replaced_chars", meaning["replaced_chars"])
+            self.stats.inc_value("briefings/pages_with_replaced_chars")
         if context is None:  # no archive (bookkeeping off): nothing to store
             self.stats.inc_value("briefings/unstored")
             return item

@@ -279,11 +279,16 @@ def write_parquet(
     return _write_rows_parquet(rows, out, parquet_schema(), row_group=row_group)
 
 
+# The README's install command (tests/test_readme.py checks they agree): the project is
+# installed from its repository, not from an index.
+PYARROW_MISSING = "parquet export needs pyarrow: pip install -e '.[parquet]' (in the repository)"
+
+
 def _pyarrow() -> Any:
     try:
         import pyarrow
     except ImportError as exc:
-        raise ExportError("parquet export needs pyarrow: pip install 'briefings[parquet]'") from exc
+        raise ExportError(PYARROW_MISSING) from exc
     return pyarrow
 
 

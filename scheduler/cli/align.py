@@ -27,6 +27,7 @@ from scheduler.cli.options import (
     until_option,
 )
 from scheduler.render.tables import print_table
+from scheduler.render.terminal import terminal_safe
 from storage.api import (
     ASYMMETRY_TYPES,
     FINDING_STATUSES,
@@ -151,7 +152,7 @@ def pair_command(ref: str, texts: bool, features: bool, as_json: bool, db_url: s
     if as_json:
         echo_json(view.to_json(texts=texts, features=features))
         return
-    _print_pair(view, texts=texts)
+    _print_pair(terminal_safe(view), texts=texts)
 
 
 def _print_pair(view: PairView, *, texts: bool) -> None:
@@ -252,7 +253,7 @@ def pairs_command(
                 sys.stdout.write(json.dumps(view.to_json(texts=texts), ensure_ascii=False))
                 sys.stdout.write("\n")
             return
-        _print_pairs(list(views))
+        _print_pairs(terminal_safe(list(views)))
 
 
 def _print_pairs(views: list[PairView]) -> None:
@@ -344,7 +345,7 @@ def asymmetries_command(
     if as_json:
         echo_json([a.to_json() for a in found])
         return
-    _print_asymmetries(found)
+    _print_asymmetries(terminal_safe(found))
 
 
 def _print_asymmetries(found: list[Asymmetry]) -> None:
@@ -422,6 +423,7 @@ def outlets_command(
     if as_json:
         echo_json([o.to_json() for o in outlets])
         return
+    outlets = terminal_safe(outlets)
     columns = {"outlet": "left", "English": "left", "中文": "left", "exchanges": "right"}
     columns |= {"printed as": "left"}
     cells = [

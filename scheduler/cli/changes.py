@@ -10,6 +10,7 @@ import click
 
 from scheduler.cli.options import db_option, echo_json, fail, json_option, open_archive
 from scheduler.render.provenance import first_origins, history_with_origins, short_origin
+from scheduler.render.terminal import terminal_safe
 from storage.api import CaptureOrigin, ChangeType, values
 
 TYPE_CHOICES = values(ChangeType)
@@ -44,7 +45,7 @@ def history_command(ref: str, as_json: bool, db_url: str | None) -> None:
     if as_json:
         echo_json(history_with_origins(result.to_json(), origins))
         return
-    _print_history(result, first_origins(origins))
+    _print_history(terminal_safe(result), first_origins(terminal_safe(origins)))
 
 
 def _print_history(result: Any, origins: dict[int, CaptureOrigin]) -> None:
@@ -80,6 +81,14 @@ def _print_history(result: Any, origins: dict[int, CaptureOrigin]) -> None:
             _rich_escape(short_origin(origin)) if origin else "",
         )
     console.print(table)
+    for v in result.versions:  # the parser flagged bytes it could not decode (issue 14)
+        if v.replaced_chars:
+            console.print(
+                f"version {v.number}: {v.replaced_chars} byte sequence(s) of the page could not"
+                " be decoded (shown as U+FFFD); the raw page is stored",
+                style="yellow",
+                soft_wrap=True,
+            )
     for event in result.events:
         from scheduler.render.text import change_headline
 

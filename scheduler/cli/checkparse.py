@@ -16,6 +16,7 @@ from scheduler.cli.options import (
     source_option,
     until_option,
 )
+from scheduler.render.terminal import terminal_safe
 
 
 @click.command("check-parse")
@@ -53,7 +54,7 @@ def check_parse_command(
     if as_json:
         echo_json(result.to_json(top))
     else:
-        summary = result.summary
+        summary = terminal_safe(result.summary)  # messages quote scraped text
         click.echo(f"{summary.flagged} of {summary.briefings} briefings flagged")
         for kind, count in sorted(summary.counts.items(), key=lambda kc: (-kc[1], kc[0])):
             click.echo(f"  {kind}: {count}")

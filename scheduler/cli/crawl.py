@@ -90,7 +90,7 @@ def crawl_command(
       briefings crawl mfa-zh --revisit due           # re-check briefings that are due
       briefings crawl mfa-en --revisit suspect --confirm-now   # settle suspects now
       briefings crawl mfa-en --start-url http://127.0.0.1:8000/eng/xw/fyrbt/lxjzh/ \\
-          -s DOWNLOAD_DELAY=0 --json
+          -s DOWNLOAD_DELAY=0.1 --json    # a local mirror, faster (keep the delay > 0)
     """
     from scheduler.crawl_runner import CrawlError, check_options, run_crawl
 
@@ -173,11 +173,13 @@ def _progress_display(*, enabled: bool) -> Iterator[Any]:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from scheduler.render.progress import BriefingCountColumn
+
     console = Console(stderr=True)
     progress = Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
-        TextColumn("{task.completed}/{task.total} briefings"),
+        BriefingCountColumn(),  # not "0/None" before the first list page
         TextColumn("pages {task.fields[pages]}  new {task.fields[new]}"),
         TextColumn("revised {task.fields[revised]}  errors {task.fields[error]}"),
         TimeElapsedColumn(),

@@ -11,6 +11,7 @@ import click
 from crawler.sources import known_sources
 from scheduler.cli.options import day, db_option, echo_json, fail, json_option, open_archive
 from scheduler.render.tables import print_table
+from scheduler.render.terminal import terminal_text
 from storage.api import ImportSummary
 
 DEFAULT_WAYBACK_URL = "https://web.archive.org"
@@ -140,7 +141,7 @@ def _print_summary(summary: ImportSummary) -> None:
     ]
     print_table({"what": "left", "count": "right", "detail": "left"}, rows, flex="detail")
     for problem in summary.problems:
-        click.echo(f"  {problem.where}: {problem.message}")
+        click.echo(terminal_text(f"  {problem.where}: {problem.message}"))
     if summary.failed > len(summary.problems):
         click.echo(f"  … and {summary.failed - len(summary.problems)} more")
     click.echo(f"run {summary.run_id}: {summary.status}")

@@ -23,6 +23,8 @@ from scheduler.cli.options import (
 )
 from scheduler.render.provenance import first_origins
 from scheduler.render.tables import print_table
+from scheduler.render.terminal import terminal_safe, terminal_text
+from scheduler.render.titles import short_title
 from storage.api import (
     EXPORT_FORMATS,
     SEARCH_LIMIT,
@@ -115,7 +117,7 @@ def search_command(
     if not hits:
         click.echo("no matches", err=True)
         return
-    _print_hits(hits)
+    _print_hits(terminal_safe(hits))
 
 
 def _print_hits(hits: list[SearchHit]) -> None:
@@ -183,9 +185,9 @@ def show_command(
     elif as_json:
         echo_json(shown.data)
     else:
-        click.echo(_transcript_text(shown))
+        click.echo(_transcript_text(terminal_safe(shown)))
         if provenance:
-            click.echo(f"first captured: {origin.origin if origin else 'unknown'}")
+            click.echo(f"first captured: {terminal_text(origin.origin) if origin else 'unknown'}")
 
 
 def _shown_with_origin(shown: ShownVersion, origin: CaptureOrigin | None) -> dict[str, Any]:
@@ -241,8 +243,8 @@ def _status_lines(shown: ShownVersion) -> list[str]:
             lines.append(f"  at {url} ({status}, serves version {serves})")
     if shown.replaced_chars:
         lines.append(
-            f"warning: {shown.replaced_chars} character(s) of this page could not be decoded"
-            " (shown as U+FFFD); the raw page is stored"
+            f"warning: {shown.replaced_chars} byte sequence(s) of this page could not be"
+            " decoded (shown as U+FFFD); the raw page is stored"
         )
     return lines
 
@@ -281,6 +283,7 @@ def list_command(
     if as_json:
         echo_json([row.to_json() for row in rows])
         return
+    rows = terminal_safe(rows)
     columns = {"id": "right", "held on": "left", "source": "left", "title": "left"}
     columns |= {"versions": "right", "exchanges": "right", "status": "left"}
     cells = [
@@ -288,7 +291,7 @@ def list_command(
             str(row.id),
             row.held_on.isoformat() if row.held_on else "",
             row.source,
-            row.title or "",
+            short_title(row.title or ""),  # the part that differs (scheduler/render/titles.py)
             str(row.versions),
             str(row.exchanges if row.exchanges is not None else ""),
             str(row.status),
@@ -412,6 +415,7 @@ def stats_command(
     if as_json:
         echo_json([row.to_json(by) for row in rows])
         return
+    rows = terminal_safe(rows)
     figures = ("exchanges", "current", "questions", "edited", "removed")
     columns = {by: "left"} | dict.fromkeys(figures, "right")
     cells = [[row.key, *(str(getattr(row, k)) for k in figures)] for row in rows]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from scheduler.cli.options import db_option, echo_json, json_option, open_archive
+from scheduler.render.terminal import terminal_text
 
 
 @click.command("reparse")
@@ -32,7 +33,7 @@ def reparse_command(source: str | None, as_json: bool, db_url: str | None) -> No
             f"failed: {summary.failed}, without a stored page: {summary.skipped}"
         )
         for failure in summary.failures[:20]:
-            click.echo(f"  {failure}", err=True)
+            click.echo(terminal_text(f"  {failure}"), err=True)
     if summary.failed:
         raise SystemExit(1)
 

@@ -8,6 +8,7 @@ import click
 
 from scheduler.cli.options import db_option, echo_json, json_option, open_archive
 from scheduler.render.tables import print_table
+from scheduler.render.terminal import terminal_safe
 
 
 @click.command("runs")
@@ -33,11 +34,12 @@ def runs(source: str | None, failed: bool, limit: int, as_json: bool, db_url: st
     if as_json:
         echo_json(rows)
         return
-    _print_runs(rows)
+    _print_runs(terminal_safe(rows))
 
 
 def _print_runs(rows: list[dict[str, Any]]) -> None:
     from rich.console import Console
+    from rich.text import Text
 
     console = Console(highlight=False)
     if not rows:
@@ -63,13 +65,13 @@ def _print_runs(rows: list[dict[str, Any]]) -> None:
     print_table(columns, cells, title="crawl runs (UTC)", styles=styles, console=console)
     for row in rows:  # the judged reason of each failure, in full, under the table
         if row["status"] == "failed" and row["error"]:
-            console.print(f"run {row['id']} failed: {row['error']}", style="red", highlight=False)
+            # Text, not markup: a failure reason can quote a scraped URL or page.
+            console.print(Text(f"run {row['id']} failed: {row['error']}", style="red"))
     for row in rows:  # what each run left alone (80 columns leave no room in the table)
         left_alone = _left_alone(row)
         if left_alone:
-            console.print(
-                f"run {row['id']} {row['source']}: {left_alone}", highlight=False, soft_wrap=True
-            )
+            line = Text(f"run {row['id']} {row['source']}: {left_alone}")
+            console.print(line, soft_wrap=True)
 
 
 def _left_alone(row: dict[str, Any]) -> str:

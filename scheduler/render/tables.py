@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from scheduler.render.terminal import terminal_text
+
 
 def print_table(
     columns: dict[str, str],
@@ -18,15 +20,15 @@ def print_table(
     between columns, nothing wrapped, so the usual tables fit 80 columns. ``columns``:
     header → "left" or "right"; ``flex``: the one column (a title) cut with "…" to the room
     the others leave; ``styles``: a style per row or None. A cell is a ``str`` (plain text,
-    never markup: titles are scraped) or a ``rich.text.Text`` (styled)."""
+    never markup: titles are scraped) or a ``rich.text.Text`` (styled); control characters
+    in either are made visible (``scheduler.render.terminal``)."""
     from rich import box
     from rich.console import Console
     from rich.table import Table
-    from rich.text import Text
 
     console = console or Console(highlight=False)
     names = list(columns)
-    cells = [[c if isinstance(c, Text) else Text(c) for c in row] for row in rows]
+    cells = [[_cell(c) for c in row] for row in rows]
     widths = [max([len(name), *(row[i].cell_len for row in cells)]) for i, name in enumerate(names)]
     table = Table(title=title, box=box.SIMPLE_HEAD, padding=0, show_edge=False)
     for i, name in enumerate(names):
@@ -44,3 +46,15 @@ def print_table(
     for n, row in enumerate(cells):
         table.add_row(*row, style=styles[n] if styles else None)
     console.print(table)
+
+
+def _cell(value: Any) -> Any:
+    """A rich Text for one cell, its control characters made visible (a styled cell that
+    holds one keeps its style but loses its spans: cells are short)."""
+    from rich.text import Text
+
+    if not isinstance(value, Text):
+        return Text(terminal_text(value))
+    plain = value.plain
+    safe = terminal_text(plain)
+    return value if safe == plain else Text(safe, style=value.style)

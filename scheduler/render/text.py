@@ -11,6 +11,7 @@ from typing import Any
 
 import click
 
+from scheduler.render.terminal import terminal_safe
 from storage.api import ChangeEvent, ChangeType, Comparison, ExchangeRef, VersionCause
 
 Op = list[str]
@@ -235,7 +236,9 @@ def render_diff_text(
     comparison: Comparison, *, color: bool = False, include_cosmetic: bool = True
 ) -> str:
     """Each changed exchange: a headline, then its word diff (moves show no text).
-    Without ``include_cosmetic``, typography-only edits are counted, not shown."""
+    Without ``include_cosmetic``, typography-only edits are counted, not shown. Control
+    characters in scraped text are made visible (``scheduler.render.terminal``)."""
+    comparison = terminal_safe(comparison)
     head = f"version {comparison.from_version} → {comparison.to_version}: {comparison.summary()}"
     blocks = [click.style(head, bold=True) if color else head]
     shown = comparison if include_cosmetic else comparison.substantive()
@@ -260,8 +263,9 @@ def render_diff_text(
 def render_ledger_text(
     events: Iterable[ChangeEvent], *, color: bool = False, include_cosmetic: bool = False
 ) -> str:
+    """The ledger as text, control characters in scraped text made visible."""
     lines = []
-    for event in events:
+    for event in terminal_safe(list(events)):
         stamp = when(event)
         cause = " (parser)" if event.cause == VersionCause.PARSER else ""
         head = f"{stamp}  #{event.id}  {event_headline(event)}{cause}"

@@ -80,3 +80,44 @@ def test_help_has_an_example():
     result = CliRunner().invoke(main, ["parse", "--help"])
     assert result.exit_code == 0
     assert "briefings parse" in result.output
+
+
+def test_saved_2016_2020_page_gets_its_url_from_the_file_name(tmp_path):
+    """Issue 14: 2016-2020 pages never print their URL; a saved copy named by its article
+    id (as a browser or wget saves it) parses without --url, with a note on stderr."""
+    from crawler.sources import is_article_url, source_of_url
+
+    for name, language, saved_as in (
+        ("en_legacy_article_t1567808_2018-06-11_journalist_title_typo.html", "en", "t1567808"),
+        ("zh_legacy_article_t1415586_2016-11-15_QA.html", "zh", "t1415586"),
+    ):
+        saved = tmp_path / language / f"{saved_as}.shtml"
+        saved.parent.mkdir()
+        saved.write_bytes((MFA_PAGES / name).read_bytes())
+        result = run(str(saved))
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.stdout)
+        assert validation_errors(data) == []
+        assert data["language"] == language
+        assert data["url"].endswith(f"/{saved.name}")
+        assert is_article_url(data["url"]) and source_of_url(data["url"]) == f"mfa-{language}"
+        assert "does not say its URL; read as " + data["url"] in result.stderr
+
+
+def test_page_without_url_or_id_shows_the_working_form(tmp_path):
+    page = tmp_path / "page.html"
+    page.write_bytes((MFA_PAGES / "en_legacy_article_t1794629_2020-07-03_named.html").read_bytes())
+    result = run(str(page))
+    assert result.exit_code == 1
+    line = result.stderr.strip()
+    assert "\n" not in line
+    assert f"briefings parse {page} --url https://www.fmprc.gov.cn/mfa_eng/" in line
+    # ... and that form works.
+    form = line.split("e.g. briefings parse ", 1)[1].split()
+    assert run(*form).exit_code == 0
+
+
+def test_placeholder_url_is_refused(tmp_path):
+    result = run(str(ZH_PAGE), "--url", "https://...")
+    assert result.exit_code == 1
+    assert "full http(s) URL" in result.stderr

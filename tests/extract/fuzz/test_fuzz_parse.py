@@ -5,9 +5,16 @@ attributes, control characters and escape sequences, bad links, absurd paginatio
 deep nesting and label-like paragraphs, by cutting and repeating pieces, then encoded as
 bytes in a random encoding with random bytes spliced in.
 
+Also: huge attributes and class names, mixed scripts (Arabic, Devanagari, emoji
+sequences, combining marks), C1 controls as character references.
+
 Properties: ``parse_html`` raises nothing but ``NotATranscript``, and every briefing it
 returns validates against the schema and holds no control character; ``parse_list`` never
-raises, bounds its pages and only returns web links.
+raises, bounds its pages and only returns web links; ``crawler.meaning.interpret`` (the
+error-capture boundary of a crawl and an import) never raises and answers only with its
+documented keys. No example may take longer than ``BRIEFINGS_FUZZ_BOUND`` seconds of wall
+time (default 60, enforced by ``signal.alarm``: a hang fails the test, a slow machine does
+not; speed is never asserted).
 
 CI runs a small number of examples (``BRIEFINGS_FUZZ_EXAMPLES``, default 40 per property);
 the ``slow`` test runs 2,000 (``pytest -m slow tests/extract/fuzz``).
@@ -17,6 +24,9 @@ from __future__ import annotations
 
 import os
 import re
+import signal
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from functools import cache
 from urllib.parse import urlsplit
 
@@ -25,6 +35,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from parsel import Selector
 
+from crawler import meaning
 from crawler.extract import NotATranscript, ParseReport, parse_html, parse_list
 from crawler.extract.listing import MAX_LIST_PAGES
 from crawler.schema import validation_errors
@@ -32,6 +43,7 @@ from tests.conftest import MFA_PAGES
 
 EXAMPLES = int(os.environ.get("BRIEFINGS_FUZZ_EXAMPLES", "40"))
 SLOW_EXAMPLES = 2_000
+BOUND = int(os.environ.get("BRIEFINGS_FUZZ_BOUND", "60"))
 FORBIDDEN = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 ARTICLE_PAGES = (
     "zh_legacy_article_t1794584_2020-07-03_named.html",
@@ -71,6 +83,23 @@ HOSTILE_TEXT = st.sampled_from(
         "&#27;[0m",
         "&#0;",
         "&#x9b;",
+        "&#x85;",
+        "&#128;",
+        "\x1bc",
+        "\x9d8;;http://x\x9c",
+    ]
+)
+MIXED_SCRIPTS = st.sampled_from(
+    [
+        "مرحبا بالعالم",
+        "नमस्ते दुनिया",
+        "Привет, мир",
+        "👩‍👩‍👧‍👦 🏳️‍🌈",
+        "e\u0301\u0302\u0303",
+        "\u05e9\u05dc\u05d5\u05dd \u202b",
+        "中文：问：答：",
+        "\U0001d54f\U0001f600",
+        "\ud7ff\ue000\uffff",
     ]
 )
 BAD_HREFS = st.sampled_from(
@@ -135,7 +164,7 @@ def page_text(name: str) -> str:
 @st.composite
 def snippet(draw: st.DrawFn) -> str:
     """One piece of hostile markup."""
-    kind = draw(st.integers(0, 7))
+    kind = draw(st.integers(0, 9))
     if kind == 0:
         tag = draw(TAGS)
         attr = draw(
@@ -170,6 +199,12 @@ def snippet(draw: st.DrawFn) -> str:
         return f"<p><b>{text}</b></p>" if bold else f"<p>{text}</p>"
     if kind == 6:
         return draw(st.text(max_size=40))
+    if kind == 7:  # a huge attribute value or class name
+        size = draw(st.sampled_from([1_000, 100_000, 1_000_000]))
+        name = draw(st.sampled_from(["data-x", "class", "style", "id"]))
+        return f"<{draw(TAGS)} {name}='{'a' * size}'>{draw(st.text(max_size=10))}"
+    if kind == 8:
+        return draw(MIXED_SCRIPTS)
     return "</" + draw(TAGS) + ">"
 
 
@@ -235,11 +270,52 @@ def check_parse_html(body: bytes | str, url: str, content_type: str | None) -> N
     assert not [s for s in strings(data) if FORBIDDEN.search(s)]
 
 
+KEYS = ({"briefing", "replaced_chars"}, {"not_transcript"}, {"error"})
+
+
+def check_interpret(body: bytes, url: str, content_type: str | None) -> None:
+    """The crawl's and the import's boundary: an answer, never an exception."""
+    found = meaning.interpret(
+        status=200, body=body, url=url, source=None, content_type=content_type
+    )
+    assert set(found) in KEYS, found
+    if "error" in found:  # a parser bug shows up here as an error capture: say which
+        raise AssertionError(f"parser failed past NotATranscript: {found['error']}")
+
+
 def check_parse_list(text: str, url: str) -> None:
     page = parse_list(Selector(text=text or "<html></html>"), url)
     assert len(page.pages) <= MAX_LIST_PAGES
     assert all(urlsplit(item.url).scheme in ("http", "https") for item in page.items)
     assert all(isinstance(h, str) and isinstance(r, str) for h, r in page.rejected)
+
+
+class Hang(Exception):
+    pass
+
+
+@contextmanager
+def bounded(seconds: int = BOUND) -> Iterator[None]:
+    """At most ``seconds`` of wall time for one example (SIGALRM; main thread only)."""
+
+    def alarm(signum: int, frame: object) -> None:
+        raise Hang(f"one example ran past {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, alarm)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def within_bound(check: Callable[..., None]) -> Callable[..., None]:
+    def run(*args: object) -> None:
+        with bounded():
+            check(*args)
+
+    return run
 
 
 FUZZ = settings(
@@ -260,24 +336,35 @@ LIST_INPUT = st.tuples(mutated(LIST_PAGES), st.sampled_from(LIST_URLS))
 @FUZZ
 @given(HTML_INPUT)
 def test_parse_html_on_hostile_input(case: tuple[bytes | str, str, str | None]):
-    check_parse_html(*case)
+    within_bound(check_parse_html)(*case)
 
 
 @FUZZ
 @given(LIST_INPUT)
 def test_parse_list_on_hostile_input(case: tuple[str, str]):
-    check_parse_list(*case)
+    within_bound(check_parse_list)(*case)
+
+
+@FUZZ
+@given(HTML_INPUT)
+def test_interpret_never_raises(case: tuple[bytes | str, str, str | None]):
+    body, url, content_type = case
+    raw = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
+    within_bound(check_interpret)(raw, url, content_type)
 
 
 @FUZZ
 @given(st.binary(max_size=2000), CONTENT_TYPES)
 def test_parse_html_on_random_bytes(body: bytes, content_type: str | None):
-    check_parse_html(body, ARTICLE_URLS[0], content_type)
+    within_bound(check_parse_html)(body, ARTICLE_URLS[0], content_type)
 
 
 @pytest.mark.slow
 @SLOW
 @given(HTML_INPUT, LIST_INPUT)
 def test_many_hostile_inputs(html: tuple[bytes | str, str, str | None], lst: tuple[str, str]):
-    check_parse_html(*html)
-    check_parse_list(*lst)
+    within_bound(check_parse_html)(*html)
+    within_bound(check_parse_list)(*lst)
+    body, url, content_type = html
+    raw = body if isinstance(body, bytes) else body.encode("utf-8", "surrogatepass")
+    within_bound(check_interpret)(raw, url, content_type)
