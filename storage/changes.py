@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from storage.diff import VersionDiff, diff_exchanges, new_uid, summarize
 from storage.enums import ASYMMETRY_TYPES, EXCHANGE_CHANGE_TYPES, ChangeType, VersionCause
@@ -45,9 +45,14 @@ def briefing_ref(briefing: Briefing) -> BriefingRef:
 
 
 def _versions(session: Session, briefing_id: int) -> list[Version]:
+    # Without ``data`` (the whole parsed transcript as JSON, read only in a rare fallback):
+    # history and diffs need the versions' numbers and times, not their text.
     return list(
         session.scalars(
-            select(Version).where(Version.briefing_id == briefing_id).order_by(Version.number)
+            select(Version)
+            .where(Version.briefing_id == briefing_id)
+            .order_by(Version.number)
+            .options(defer(Version.data))
         )
     )
 
