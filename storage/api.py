@@ -40,7 +40,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -389,11 +389,18 @@ class Archive:
                 # One snapshot for every statement (READ COMMITTED takes one per statement);
                 # a read-only transaction never fails to serialize.
                 session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            # The identity map holds objects weakly: keep what the block loads, so the same
+            # briefing (asked for by each part of a page) is looked up once.
+            loaded: list[object] = []
+            event.listen(session, "loaded_as_persistent", lambda _s, obj: loaded.append(obj))
+            session.info[changes_lib.SNAPSHOT] = True
             self._snapshot.session = session
             try:
                 yield
             finally:
                 self._snapshot.session = None
+                session.info.clear()
+                loaded.clear()
 
     @contextmanager
     def _reading(self) -> Iterator[Session]:

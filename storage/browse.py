@@ -30,7 +30,7 @@ from sqlalchemy import ColumnElement, distinct, func, literal, or_, select
 from sqlalchemy.orm import Session, defer
 
 from storage import rawstore
-from storage.changes import briefing_ref, event_of_row
+from storage.changes import SNAPSHOT, briefing_ref, event_of_row, version_rows, versions_of
 from storage.enums import ChangeType, VersionCause
 from storage.errors import BadQuery, NotFound
 from storage.events import BriefingRef, ChangeEvent
@@ -94,6 +94,14 @@ def _row_of(e: Exchange) -> ExchangeRow:
 
 
 def _version(session: Session, briefing: Briefing, number: int | None) -> Version:
+    if session.info.get(SNAPSHOT):  # the versions the page already loaded
+        found = [
+            v
+            for v in versions_of(session, briefing.id)
+            if (v.number == number if number is not None else v.is_latest)
+        ]
+        if found:
+            return found[0]
     chosen = Version.number == number if number is not None else Version.is_latest.is_(True)
     version = session.scalar(
         select(Version)
@@ -111,10 +119,7 @@ def version_exchanges(
 ) -> tuple[ExchangeRow, ...]:
     """The exchanges of version ``number`` of a briefing (default: the latest), in order."""
     version = _version(session, find_briefing(session, ref), number)
-    rows = session.scalars(
-        select(Exchange).where(Exchange.version_id == version.id).order_by(Exchange.position)
-    )
-    return tuple(_row_of(e) for e in rows)
+    return tuple(_row_of(e) for e in version_rows(session, version.id))
 
 
 @dataclass(frozen=True, slots=True)
