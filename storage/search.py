@@ -11,9 +11,9 @@ occurs, case-insensitively, in its question or its answer:
 - a term holding Chinese (or other CJK) characters is a plain substring: Chinese puts no
   spaces between words, so ``台湾`` must be found inside ``台湾问题``.
 
-Each backend finds candidates with its trigram index (substring matching) and then keeps the
-candidates where every word-start term really starts a word: ``term_regex`` on PostgreSQL
-and for snippets, ``word_match`` (the same test, faster) on SQLite. The letters and digits
+SQLite finds candidates with its trigram index (substring matching) and then keeps the
+candidates where every word-start term really starts a word (``word_match``); PostgreSQL
+answers word-start terms from a word index (below); snippets use ``term_regex``. The letters and digits
 that make a word are spelled out in ``WORD_CHARS``, not left to each engine's locale.
 
 - SQLite: an FTS5 table with the ``trigram`` tokenizer (``exchange_fts``, external content
@@ -23,8 +23,13 @@ that make a word are spelled out in ``WORD_CHARS``, not left to each engine's lo
   scan of the latest versions, newest briefings first, which stops as soon as ``limit`` hits
   are found (short terms are common words, so the scan is short). The word-start check is
   ``word_match(text, term)``, a Python function registered on the connection.
-- PostgreSQL: ``ILIKE`` per term, answered by the ``pg_trgm`` GIN indexes on question and
-  answer, then ``~*`` for the word-start check; ranked with ``ts_rank_cd`` over
+- PostgreSQL: a word-start term is looked up in the word index (migration 0010:
+  ``exchange.search_words``, the lower-cased words split exactly at ``WORD_CHARS``, and its
+  GIN index; ``term_words``): ``sanction`` is ``'sanction':*``, which is the word-start test
+  itself, so a one-word term needs nothing else; a term of several words (a phrase,
+  ``U.S.``) gets its candidates there and the regular expression on ``lower(text)`` then
+  checks them. Other terms (Chinese, leading punctuation): ``ILIKE``, answered by the
+  ``pg_trgm`` GIN indexes on question and answer. Ranked with ``ts_rank_cd`` over
   ``exchange.search_vector`` (migration 0003: the English tsvector of question and answer,
   a stored generated column, so ranking reads it instead of parsing every candidate), then
   newest first.
