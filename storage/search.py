@@ -13,8 +13,9 @@ occurs, case-insensitively, in its question or its answer:
 
 SQLite finds candidates with its trigram index (substring matching) and then keeps the
 candidates where every word-start term really starts a word (``word_match``); PostgreSQL
-answers word-start terms from a word index (below); snippets use ``term_regex``. The letters and digits
-that make a word are spelled out in ``WORD_CHARS``, not left to each engine's locale.
+answers word-start terms from a word index (below); snippets use ``term_regex``. The
+letters and digits that make a word are spelled out in ``WORD_CHARS``, not left to each
+engine's locale.
 
 - SQLite: an FTS5 table with the ``trigram`` tokenizer (``exchange_fts``, external content
   over ``exchange``, kept in sync by triggers; migration 0002) answers terms of 3+ characters,
