@@ -132,7 +132,9 @@ class Builder:
                     "last_seen": now,
                 }
             )
-            rows["l"].append({"briefing_id": bid, "url": url, "first_seen": now, "last_seen": now})
+            rows["l"].append(
+                {"id": bid, "briefing_id": bid, "url": url, "first_seen": now, "last_seen": now}
+            )
             rows["v"].append(_version_row(bid, data, now))
             rows["e"].extend(_exchange_rows(bid, data))
         with self.engine.begin() as conn:
@@ -154,6 +156,7 @@ def _version_row(bid: int, data: dict[str, Any], now: Any) -> dict[str, Any]:
         "cause": "page",
         "data": data,
         "exchange_count": len(data["exchanges"]),
+        "location_id": bid,  # its line: a revision at the same URL is no move
         "is_latest": True,
         "first_seen": now,
         "last_seen": now,
@@ -166,7 +169,7 @@ def _exchange_rows(bid: int, data: dict[str, Any]) -> list[dict[str, Any]]:
             "version_id": bid,
             "briefing_id": bid,
             "position": e["index"],
-            "uid": f"{bid}-{e['index']}",
+            "uid": f"{bid}x{e['index']}",  # alphanumeric, like real ids (new_uid)
             "fingerprint": hashlib.sha256(f"{e['question']}{e['answer']}".encode()).hexdigest(),
             "kind": e["kind"],
             "asker": e["asker"],

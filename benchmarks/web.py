@@ -6,11 +6,19 @@ and an addition each, so diffs, exchanges and the ledger have content), starts
 ``briefings serve`` on it in a subprocess, then drives it with a small threaded HTTP client
 (keep-alive connections, C concurrent) and prints p50/p95 per page type: briefing, diff,
 exchange, changes, search (English and Chinese terms, repeated as users repeat them; the
-first, uncached request of each term is reported on its own). Then grows the archive to
-3x and measures again.
+first, uncached request of each term is reported on its own). Then does the same on an
+archive G times larger (built on its own), to show how cost grows.
+
+Building is most of the time (about 2 minutes per 100,000 exchanges on SQLite): ``--keep``
+keeps the archives (SQLite: files in a directory; PostgreSQL: schemas named after it) and
+``--reuse`` measures kept archives again without building; ``--build-only`` stops after
+building.
 
     python benchmarks/web.py                                  # SQLite, 100,000 then 300,000
-    python benchmarks/web.py --db postgresql+psycopg://postgres@127.0.0.1:5432/test
+    python benchmarks/web.py --keep /tmp/webbench --build-only
+    python benchmarks/web.py --keep /tmp/webbench --reuse --concurrency 4
+    python benchmarks/web.py --db postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        --keep webbench                                       # schemas webbench_1x, webbench_3x
     python benchmarks/web.py --exchanges 20000 --growth 2 --requests 100
 """
 
@@ -28,12 +36,13 @@ import tempfile
 import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import search as search_bench
 from search import Builder, _admin, _schema_url, new_builder, percentiles
+from sqlalchemy import Connection
 
 from storage.api import Archive
 from storage.db import make_engine
@@ -51,17 +60,6 @@ TERMS = [
 ]
 REVISE_EVERY = 20
 PAGE_TYPES = ("briefing", "diff", "exchange", "changes", "search")
-# The builder gives briefing N's version the id N; revisions written between two growth
-# steps take the next ids, so each growth step starts its versions above them.
-OFFSET = {"version_id": 0}
-_version_row, _exchange_rows = search_bench._version_row, search_bench._exchange_rows
-search_bench._version_row = lambda bid, data, now: {
-    **_version_row(bid, data, now),
-    "id": bid + OFFSET["version_id"],
-}
-search_bench._exchange_rows = lambda bid, data: [
-    {**row, "version_id": bid + OFFSET["version_id"]} for row in _exchange_rows(bid, data)
-]
 
 
 def revise(url: str, builder: Builder, start: int) -> int:
@@ -172,20 +170,44 @@ def load(port: int, paths: list[str], concurrency: int) -> list[float]:
     return samples
 
 
-def page_paths(builder: Builder, requests: int, rng: random.Random) -> dict[str, list[str]]:
-    revised = list(range(1, builder.briefings + 1, REVISE_EVERY))
+@dataclass(frozen=True)
+class Built:
+    """What the load generator needs to know of an archive (read back from it on reuse)."""
+
+    exchanges: int
+    briefings: int
+    revised: list[int]  # briefings with a second version
+
+
+def built_of(url: str) -> Built:
+    engine = make_engine(url, immediate=False)
+    try:
+        with engine.connect() as conn:
+            exchanges = conn.exec_driver_sql("SELECT count(*) FROM exchange").scalar()
+            briefings = conn.exec_driver_sql("SELECT max(id) FROM briefing").scalar()
+            revised = conn.exec_driver_sql(
+                "SELECT briefing_id FROM version WHERE number = 2 ORDER BY briefing_id"
+            ).scalars()
+            return Built(int(exchanges or 0), int(briefings or 0), list(revised))
+    finally:
+        engine.dispose()
+
+
+def page_paths(built: Built, requests: int, rng: random.Random) -> dict[str, list[str]]:
+    # The builder's exchange ids are "<briefing>x<position>" (kept by the revisions).
     return {
-        "briefing": [f"/b/{rng.randint(1, builder.briefings)}" for _ in range(requests)],
-        "diff": [f"/b/{rng.choice(revised)}/diff" for _ in range(requests)],
+        "briefing": [f"/b/{rng.randint(1, built.briefings)}" for _ in range(requests)],
+        "diff": [f"/b/{rng.choice(built.revised)}/diff" for _ in range(requests)],
         "exchange": [
-            f"/x/{rng.randint(1, builder.briefings)}-{rng.randint(0, 3)}" for _ in range(requests)
+            f"/x/{rng.randint(1, built.briefings)}x{rng.randint(0, 1)}" for _ in range(requests)
         ],
         "changes": [f"/?page={rng.randint(1, 20)}" for _ in range(requests)],
         "search": [f"/search?q={quote(rng.choice(TERMS))}" for _ in range(requests)],
     }
 
 
-def measure(url: str, builder: Builder, args: argparse.Namespace, label: str) -> None:
+def measure(url: str, args: argparse.Namespace, label: str) -> None:
+    built = built_of(url)
     port = args.port
     server = Server(url, port)
     try:
@@ -193,71 +215,113 @@ def measure(url: str, builder: Builder, args: argparse.Namespace, label: str) ->
         cold = [fetch(conn, f"/search?q={quote(t)}") for t in TERMS]  # first time: uncached
         conn.close()
         rng = random.Random(7)
-        paths = page_paths(builder, args.requests, rng)
+        paths = page_paths(built, args.requests, rng)
         load(port, [p for ps in paths.values() for p in ps[:10]], args.concurrency)  # warm up
         print(
-            f"{label}: {builder.exchanges:,} exchanges, {builder.briefings:,} briefings; "
-            f"{args.requests} requests per page type, {args.concurrency} connections"
+            f"{label}: {built.exchanges:,} exchanges, {built.briefings:,} briefings, "
+            f"{len(built.revised):,} revised; {args.requests} requests per page type, "
+            f"{args.concurrency} connections; load average {os.getloadavg()[0]:.1f}",
+            flush=True,
         )
         for kind in PAGE_TYPES:
             p50, p95 = percentiles(load(port, paths[kind], args.concurrency))
-            print(f"  {kind:>9}: p50 {p50:7.2f} ms  p95 {p95:7.2f} ms")
+            print(f"  {kind:>9}: p50 {p50:7.2f} ms  p95 {p95:7.2f} ms", flush=True)
         c50, c95 = percentiles(cold)
         print(
             f"  search, first request of each term (uncached): p50 {c50:.2f} ms  p95 {c95:.2f} ms  "
-            f"max {max(cold):.2f} ms"
+            f"max {max(cold):.2f} ms",
+            flush=True,
         )
     finally:
         server.stop()
+
+
+def sync_sequences(conn: Connection) -> None:
+    """PostgreSQL: the builder gives briefings, locations and versions their ids itself, so
+    move their sequences past them (else the write path's next version collides)."""
+    if conn.dialect.name == "sqlite":
+        return
+    for table in ("briefing", "briefing_location", "version"):
+        conn.exec_driver_sql(
+            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+            f"(SELECT coalesce(max(id), 1) FROM {table}))"
+        )
+
+
+def build(url: str, exchanges: int) -> None:
+    """A fresh archive of ``exchanges`` at ``url``, every 20th briefing revised."""
+    start = time.perf_counter()
+    engine = make_engine(url)
+    try:
+        upgrade(engine)
+        builder: Builder = new_builder(engine)
+        builder.grow_to(exchanges)
+        with engine.begin() as conn:
+            sync_sequences(conn)
+            conn.exec_driver_sql("ANALYZE")
+    finally:
+        engine.dispose()
+    revised = revise(url, builder, 1)
+    print(
+        f"built {builder.exchanges:,} exchanges, {builder.briefings:,} briefings "
+        f"(+{revised} revisions) in {time.perf_counter() - start:.0f} s",
+        flush=True,
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--exchanges", type=int, default=100_000)
     parser.add_argument(
-        "--growth", type=int, default=3, help="then grow the archive this many times"
+        "--growth", type=int, default=3, help="then an archive this many times larger"
     )
     parser.add_argument("--requests", type=int, default=100, help="per page type")
     parser.add_argument("--concurrency", type=int, default=1)
     parser.add_argument("--port", type=int, default=8765)
-    parser.add_argument("--db", help="a PostgreSQL server URL (the archive goes into a new schema)")
+    parser.add_argument("--db", help="a PostgreSQL server URL (the archives go into new schemas)")
+    parser.add_argument(
+        "--keep",
+        help="keep the archives: SQLite, in this directory; PostgreSQL, in schemas KEEP_1x, ...",
+    )
+    parser.add_argument("--reuse", action="store_true", help="measure the archives --keep kept")
+    parser.add_argument("--build-only", action="store_true", help="build, do not measure")
     args = parser.parse_args()
-    workdir = Path(tempfile.mkdtemp(prefix="briefings-web-bench-"))
-    schema = None
-    if args.db:
-        schema = f"bench_{uuid.uuid4().hex[:12]}"
-        _admin(args.db, f'CREATE SCHEMA "{schema}"')
-        url = _schema_url(args.db, schema)
-    else:
-        url = f"sqlite:///{workdir / 'bench.db'}"
+    if (args.reuse or args.build_only) and not args.keep:
+        parser.error("--reuse and --build-only need --keep")
+    workdir = Path(args.keep) if args.keep and not args.db else None
+    tmp = None
+    if workdir is None and not args.db:
+        tmp = workdir = Path(tempfile.mkdtemp(prefix="briefings-web-bench-"))
+    prefix = args.keep or f"bench_{uuid.uuid4().hex[:12]}"
+    made: list[str] = []
     try:
-        engine = make_engine(url)
-        upgrade(engine)
-        builder = new_builder(engine)
-        done = 0
-        for size, label in (
-            (args.exchanges, "1x"),
-            (args.exchanges * args.growth, f"{args.growth}x"),
-        ):
-            start = time.perf_counter()
-            with engine.connect() as conn:
-                top = conn.exec_driver_sql("SELECT coalesce(max(id), 0) FROM version").scalar()
-            OFFSET["version_id"] = int(top or 0) - builder.briefings
-            builder.grow_to(size)
-            with engine.begin() as conn:
-                conn.exec_driver_sql("ANALYZE")
-            revised = revise(url, builder, done + 1)
-            done = builder.briefings
-            print(
-                f"built to {builder.exchanges:,} exchanges (+{revised} revisions) in "
-                f"{time.perf_counter() - start:.0f} s"
-            )
-            measure(url, builder, args, f"{'PostgreSQL' if args.db else 'SQLite'} {label}")
-        engine.dispose()
+        for factor in dict.fromkeys((1, args.growth)):  # --growth 1: one size
+            label = f"{'PostgreSQL' if args.db else 'SQLite'} {factor}x"
+            if args.db:
+                schema = f"{prefix}_{factor}x"
+                url = _schema_url(args.db, schema)
+                if not args.reuse:
+                    _admin(args.db, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+                    _admin(args.db, f'CREATE SCHEMA "{schema}"')
+                    made.append(schema)
+            else:
+                assert workdir is not None
+                workdir.mkdir(parents=True, exist_ok=True)
+                path = workdir / f"{factor}x.db"
+                url = f"sqlite:///{path}"
+                if not args.reuse:
+                    for stale in workdir.glob(f"{factor}x.db*"):
+                        stale.unlink()
+            if not args.reuse:
+                build(url, args.exchanges * factor)
+            if not args.build_only:
+                measure(url, args, label)
     finally:
-        if schema:
-            _admin(args.db, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        shutil.rmtree(workdir, ignore_errors=True)
+        if args.db and not args.keep:
+            for schema in made:
+                _admin(args.db, f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

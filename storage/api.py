@@ -33,13 +33,14 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, event, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -270,6 +271,8 @@ class Archive:
             engine.execution_options(**{READ_OPTION: True}), expire_on_commit=False
         )
         self._writer = Writer(self._sessions, confirm_after=confirm_after)
+        # The read session of the current thread's ``snapshot()`` block, if any.
+        self._snapshot = threading.local()
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -380,8 +383,41 @@ class Archive:
     # -- transactions -------------------------------------------------------------------------
 
     @contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """Every read of this thread inside the block goes through one read transaction:
+        one consistent view of the archive (a page's parts cannot straddle a write) and one
+        connection checkout and transaction instead of one per call, whose objects are
+        loaded once (a web page asks for the same briefing and versions several times).
+        Nested blocks join the outer one. Reads only: writes keep their own transactions."""
+        if getattr(self._snapshot, "session", None) is not None:
+            yield
+            return
+        with self._reading() as session:
+            if self.engine.dialect.name == "postgresql":
+                # One snapshot for every statement (READ COMMITTED takes one per statement);
+                # a read-only transaction never fails to serialize.
+                session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+            # The identity map holds objects weakly: keep what the block loads, so the same
+            # briefing (asked for by each part of a page) is looked up once.
+            loaded: list[object] = []
+            event.listen(session, "loaded_as_persistent", lambda _s, obj: loaded.append(obj))
+            session.info[changes_lib.SNAPSHOT] = True
+            self._snapshot.session = session
+            try:
+                yield
+            finally:
+                self._snapshot.session = None
+                session.info.clear()
+                loaded.clear()
+
+    @contextmanager
     def _reading(self) -> Iterator[Session]:
-        """A read transaction (deferred on SQLite: never waits for or blocks a writer)."""
+        """A read transaction (deferred on SQLite: never waits for or blocks a writer); the
+        ``snapshot()`` one when inside such a block."""
+        current: Session | None = getattr(self._snapshot, "session", None)
+        if current is not None:
+            yield current
+            return
         try:
             with self._read_sessions() as session, session.begin():
                 yield session

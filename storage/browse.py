@@ -27,10 +27,10 @@ from datetime import UTC, date, datetime, time
 from typing import Any, Literal
 
 from sqlalchemy import ColumnElement, distinct, func, literal, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from storage import rawstore
-from storage.changes import briefing_ref, event_of_row
+from storage.changes import SNAPSHOT, briefing_ref, event_of_row, version_rows, versions_of
 from storage.enums import ChangeType, VersionCause
 from storage.errors import BadQuery, NotFound
 from storage.events import BriefingRef, ChangeEvent
@@ -94,8 +94,20 @@ def _row_of(e: Exchange) -> ExchangeRow:
 
 
 def _version(session: Session, briefing: Briefing, number: int | None) -> Version:
+    if session.info.get(SNAPSHOT):  # the versions the page already loaded
+        found = [
+            v
+            for v in versions_of(session, briefing.id)
+            if (v.number == number if number is not None else v.is_latest)
+        ]
+        if found:
+            return found[0]
     chosen = Version.number == number if number is not None else Version.is_latest.is_(True)
-    version = session.scalar(select(Version).where(Version.briefing_id == briefing.id, chosen))
+    version = session.scalar(
+        select(Version)
+        .where(Version.briefing_id == briefing.id, chosen)
+        .options(defer(Version.data))
+    )
     if version is None:
         which = f"version {number}" if number is not None else "a latest version"
         raise NotFound(f"briefing {briefing.id} has no {which}")
@@ -107,10 +119,7 @@ def version_exchanges(
 ) -> tuple[ExchangeRow, ...]:
     """The exchanges of version ``number`` of a briefing (default: the latest), in order."""
     version = _version(session, find_briefing(session, ref), number)
-    rows = session.scalars(
-        select(Exchange).where(Exchange.version_id == version.id).order_by(Exchange.position)
-    )
-    return tuple(_row_of(e) for e in rows)
+    return tuple(_row_of(e) for e in version_rows(session, version.id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,31 +459,44 @@ def ledger(session: Session, flt: LedgerFilter) -> LedgerPage:
     except ValueError as exc:
         raise BadQuery(f"unknown change type: {exc}") from None
     happened = func.coalesce(ChangeEventRow.observed_before, ChangeEventRow.detected_at)
+    # First the page of event ids, from change_event alone, newest first: the order of
+    # migration 0010's index ix_change_event_happened, which both backends walk from the
+    # newest end and leave after one page (the source filter is a correlated EXISTS so it
+    # cannot talk the planner into scanning briefings and sorting all their events instead).
+    # Then the page's rows with their briefings.
+    ids = select(ChangeEventRow.id)
+    if not flt.include_cosmetic:
+        ids = ids.where(ChangeEventRow.cosmetic.is_(False))
+    if not flt.include_suppressed:
+        ids = ids.where(ChangeEventRow.suppressed.is_(None))
+    if flt.source:
+        ids = ids.where(
+            select(Briefing.id)
+            .where(Briefing.id == ChangeEventRow.briefing_id, Briefing.source == flt.source)
+            .exists()
+        )
+    if types:
+        ids = ids.where(ChangeEventRow.type.in_(types))
+    if flt.asker:
+        ids = ids.where(ChangeEventRow.asker.ilike(_like(flt.asker), escape="\\"))
+    if flt.answerer:
+        ids = ids.where(ChangeEventRow.answerer.ilike(_like(flt.answerer), escape="\\"))
+    if flt.since:
+        ids = ids.where(happened >= _day_start(flt.since))
+    if flt.until:
+        ids = ids.where(happened < _day_start(flt.until) + _ONE_DAY)
+    if not flt.include_parser:
+        ids = ids.where(ChangeEventRow.cause != VersionCause.PARSER)
+    order = (happened.desc(), ChangeEventRow.id.desc())
+    page = ids.order_by(*order).offset(flt.offset).limit(flt.limit + 1).subquery()
     query = (
         select(ChangeEventRow, Briefing, BriefingLocation.url)
+        .join(page, page.c.id == ChangeEventRow.id)
         .join(Briefing, Briefing.id == ChangeEventRow.briefing_id)
         .outerjoin(BriefingLocation, BriefingLocation.id == ChangeEventRow.location_id)
+        .order_by(*order)
     )
-    if not flt.include_cosmetic:
-        query = query.where(ChangeEventRow.cosmetic.is_(False))
-    if not flt.include_suppressed:
-        query = query.where(ChangeEventRow.suppressed.is_(None))
-    if flt.source:
-        query = query.where(Briefing.source == flt.source)
-    if types:
-        query = query.where(ChangeEventRow.type.in_(types))
-    if flt.asker:
-        query = query.where(ChangeEventRow.asker.ilike(_like(flt.asker), escape="\\"))
-    if flt.answerer:
-        query = query.where(ChangeEventRow.answerer.ilike(_like(flt.answerer), escape="\\"))
-    if flt.since:
-        query = query.where(happened >= _day_start(flt.since))
-    if flt.until:
-        query = query.where(happened < _day_start(flt.until) + _ONE_DAY)
-    if not flt.include_parser:
-        query = query.where(ChangeEventRow.cause != VersionCause.PARSER)
-    query = query.order_by(happened.desc(), ChangeEventRow.id.desc())
-    rows = session.execute(query.offset(flt.offset).limit(flt.limit + 1)).all()
+    rows = session.execute(query).all()
     events = [event_of_row(row, briefing_ref(b), url) for row, b, url in rows]
     has_more = len(events) > flt.limit
     return LedgerPage(tuple(events[: flt.limit]), flt.offset, flt.limit, has_more)

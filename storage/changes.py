@@ -6,12 +6,13 @@ Plain SQLAlchemy 2 ``select()``s over ``storage.models``; nothing here writes.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from storage.diff import VersionDiff, diff_exchanges, new_uid, summarize
 from storage.enums import ASYMMETRY_TYPES, EXCHANGE_CHANGE_TYPES, ChangeType, VersionCause
@@ -27,6 +28,8 @@ from storage.events import (
 from storage.identity import find_briefing
 from storage.models import Briefing, BriefingLocation, Exchange, Version
 from storage.models import ChangeEvent as ChangeEventRow
+
+T = TypeVar("T")
 
 EXCHANGE_EVENT_TYPES = tuple(EXCHANGE_CHANGE_TYPES)
 
@@ -44,11 +47,53 @@ def briefing_ref(briefing: Briefing) -> BriefingRef:
     )
 
 
-def _versions(session: Session, briefing_id: int) -> list[Version]:
-    return list(
-        session.scalars(
-            select(Version).where(Version.briefing_id == briefing_id).order_by(Version.number)
-        )
+# ``Session.info`` key set by ``Archive.snapshot()``: the session reads one unchanging view of
+# the archive (nothing writes through it), so what it loaded once may be reused.
+SNAPSHOT = "briefings_snapshot"
+
+
+def _memo(session: Session, kind: str, key: Any, load: Callable[[], list[T]]) -> list[T]:
+    """``load()``, or inside a snapshot what it gave the first time: a page asks for the
+    same versions and exchanges several times (history, diff, both sides, provenance)."""
+    if not session.info.get(SNAPSHOT):
+        return load()
+    cache: dict[tuple[str, Any], list[T]] = session.info.setdefault("briefings_memo", {})
+    if (kind, key) not in cache:
+        cache[(kind, key)] = load()
+    return list(cache[(kind, key)])
+
+
+def versions_of(session: Session, briefing_id: int) -> list[Version]:
+    # Without ``data`` (the whole parsed transcript as JSON, read only in a rare fallback):
+    # history and diffs need the versions' numbers and times, not their text.
+    return _memo(
+        session,
+        "versions",
+        briefing_id,
+        lambda: list(
+            session.scalars(
+                select(Version)
+                .where(Version.briefing_id == briefing_id)
+                .order_by(Version.number)
+                .options(defer(Version.data))
+            )
+        ),
+    )
+
+
+def version_rows(session: Session, version_id: int) -> list[Exchange]:
+    """A version's exchange rows, in order."""
+    return _memo(
+        session,
+        "exchanges",
+        version_id,
+        lambda: list(
+            session.scalars(
+                select(Exchange)
+                .where(Exchange.version_id == version_id)
+                .order_by(Exchange.position)
+            )
+        ),
     )
 
 
@@ -149,7 +194,7 @@ class BriefingHistory:
 def history(session: Session, ref: str | int) -> BriefingHistory:
     """Every version of a briefing, oldest first, each with a one-line change summary."""
     briefing = find_briefing(session, ref)
-    versions = _versions(session, briefing.id)
+    versions = versions_of(session, briefing.id)
     counts = _event_counts(session, briefing.id)
     urls = {loc.id: loc.url for loc in briefing.locations}
     events = _briefing_events(session, briefing)
@@ -291,7 +336,7 @@ def version_diff(
     the change ledger does.
     """
     briefing = find_briefing(session, ref)
-    versions = {v.number: v for v in _versions(session, briefing.id)}
+    versions = {v.number: v for v in versions_of(session, briefing.id)}
     if not versions:
         raise NotFound(f"briefing {briefing.id} has no versions")
     numbers = sorted(versions)
@@ -331,11 +376,7 @@ def _diff_rows(session: Session, old: Version, new: Version) -> VersionDiff:
 
 def _exchanges(session: Session, version: Version) -> tuple[list[dict[str, Any]], list[str]]:
     """A version's exchanges as schema dicts with their stored uids."""
-    rows = list(
-        session.scalars(
-            select(Exchange).where(Exchange.version_id == version.id).order_by(Exchange.position)
-        )
-    )
+    rows = version_rows(session, version.id)
     if rows:
         return [_exchange_dict(r) for r in rows], [r.uid for r in rows]
     # No exchange rows (should not happen): fall back on the stored JSON, with fresh ids.

@@ -20,6 +20,8 @@ ignore every name starting with ``prefix``.
 
 from __future__ import annotations
 
+import re
+import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +33,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine
+from sqlalchemy.exc import SAWarning
 
 from storage.db import make_engine
 
@@ -148,7 +151,18 @@ def check(url_or_engine: str | Engine | None = None) -> list[str]:
         problems = []
         if current != head:
             problems.append(f"database at revision {current or 'none'}, migrations at {head}")
-        with engine.connect() as conn:
+        with engine.connect() as conn, warnings.catch_warnings():
+            # SQLite's reflection cannot read an expression index and says so; the ones a
+            # migration registered as ignored (0010's ix_change_event_happened) are expected.
+            for kind, name in IGNORED_OBJECTS:
+                if kind == "index":
+                    warnings.filterwarnings(
+                        "ignore",
+                        message="Skipped unsupported reflection of expression-based index "
+                        + re.escape(name).replace("\\*", ".*")
+                        + "$",
+                        category=SAWarning,
+                    )
             context = MigrationContext.configure(
                 conn,
                 opts={

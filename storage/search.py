@@ -11,10 +11,11 @@ occurs, case-insensitively, in its question or its answer:
 - a term holding Chinese (or other CJK) characters is a plain substring: Chinese puts no
   spaces between words, so ``台湾`` must be found inside ``台湾问题``.
 
-Each backend finds candidates with its trigram index (substring matching) and then keeps the
-candidates where every word-start term really starts a word: ``term_regex`` on PostgreSQL
-and for snippets, ``word_match`` (the same test, faster) on SQLite. The letters and digits
-that make a word are spelled out in ``WORD_CHARS``, not left to each engine's locale.
+SQLite finds candidates with its trigram index (substring matching) and then keeps the
+candidates where every word-start term really starts a word (``word_match``); PostgreSQL
+answers word-start terms from a word index (below); snippets use ``term_regex``. The
+letters and digits that make a word are spelled out in ``WORD_CHARS``, not left to each
+engine's locale.
 
 - SQLite: an FTS5 table with the ``trigram`` tokenizer (``exchange_fts``, external content
   over ``exchange``, kept in sync by triggers; migration 0002) answers terms of 3+ characters,
@@ -23,8 +24,13 @@ that make a word are spelled out in ``WORD_CHARS``, not left to each engine's lo
   scan of the latest versions, newest briefings first, which stops as soon as ``limit`` hits
   are found (short terms are common words, so the scan is short). The word-start check is
   ``word_match(text, term)``, a Python function registered on the connection.
-- PostgreSQL: ``ILIKE`` per term, answered by the ``pg_trgm`` GIN indexes on question and
-  answer, then ``~*`` for the word-start check; ranked with ``ts_rank_cd`` over
+- PostgreSQL: a word-start term is looked up in the word index (migration 0010:
+  ``exchange.search_words``, the lower-cased words split exactly at ``WORD_CHARS``, and its
+  GIN index; ``term_words``): ``sanction`` is ``'sanction':*``, which is the word-start test
+  itself, so a one-word term needs nothing else; a term of several words (a phrase,
+  ``U.S.``) gets its candidates there and the regular expression on ``lower(text)`` then
+  checks them. Other terms (Chinese, leading punctuation): ``ILIKE``, answered by the
+  ``pg_trgm`` GIN indexes on question and answer. Ranked with ``ts_rank_cd`` over
   ``exchange.search_vector`` (migration 0003: the English tsvector of question and answer,
   a stored generated column, so ranking reads it instead of parsing every candidate), then
   newest first.
@@ -72,6 +78,8 @@ POSTGRESQL_OBJECTS = (
     "ix_exchange_answer_trgm",
     "ix_exchange_search_vector",
     "exchange.search_vector",
+    "ix_exchange_search_words",
+    "exchange.search_words",
 )
 VIEWS = ("latest_exchange", "change_log", "briefing_overview")
 SEARCH_OBJECTS = SQLITE_OBJECTS + POSTGRESQL_OBJECTS + VIEWS
@@ -89,6 +97,23 @@ WORD_CHARS = (
     "\u0300-\u036f\u0370-\u03ff\u0400-\u052f\u1e00-\u1eff"
 )
 _WORD_CHAR_RE = re.compile(f"[{WORD_CHARS}]")
+_NON_WORD_RE = re.compile(f"[^{WORD_CHARS}]+")
+
+# PostgreSQL's word index (migration 0010: the stored column ``exchange.search_words`` and its
+# GIN index): the lower-cased question and answer split at every character that is not a
+# word character, each run a lexeme (``array_to_tsvector``: no text search parser, stemming
+# or stop words, so nothing depends on the server's locale or dictionaries). A lexeme holds
+# at most 2047 bytes: a run longer than WORD_RUN_LIMIT characters keeps its first
+# WORD_RUN_LIMIT (PostgreSQL's regular expressions bound a repetition at 255). A word-start
+# term whose every run is shorter is answered by this index exactly (``term_words``).
+# Changing the expression needs a migration (0010 builds the column from it).
+WORD_RUN_LIMIT = 255
+PG_WORDS_DOCUMENT = (
+    "array_to_tsvector(array_remove(regexp_split_to_array(regexp_replace("
+    "lower(coalesce(question, '') || ' ' || coalesce(answer, '')), "
+    f"'([{WORD_CHARS}]{{{WORD_RUN_LIMIT}}})[{WORD_CHARS}]+', '\\1', 'g'), "
+    f"'[^{WORD_CHARS}]+'), ''))"
+)
 # Han (with extensions and compatibility forms), CJK punctuation, kana, Hangul, full-width
 # forms: a term holding any of these is matched as a substring.
 _CJK_RE = re.compile(
@@ -204,6 +229,35 @@ def pg_word_start_regex(term: str) -> str:
     faster than ``~*`` with ``term_regex``'s lookbehind: PostgreSQL's case-insensitive
     matching and its lookbehind are both slow on long answers."""
     return f"(^|[^{WORD_CHARS}]){re.escape(term.lower())}"
+
+
+def term_words(term: str) -> tuple[str, bool] | None:
+    """The ``tsquery`` of ``exchange.search_words`` that finds the exchanges where ``term``
+    starts a word, and whether that is all the word-start test asks; None when the index
+    cannot answer (not a word-start term, or a run too long for it).
+
+    The lower-cased term's runs of word characters: in a match, the first starts a word of
+    the text, the middle ones are whole words and the last one starts a word (is one, when
+    the term ends with punctuation). So ``sanction`` is ``'sanction':*``, exactly the
+    word-start test; ``"South China Sea"`` is ``'south' & 'china' & 'sea':*``, which does not
+    say the words are adjacent, so the regular expression still checks its candidates.
+    """
+    if not starts_a_word(term):
+        return None
+    lowered = term.lower()
+    runs = [r for r in _NON_WORD_RE.split(lowered) if r]
+    if not runs or any(len(r) >= WORD_RUN_LIMIT for r in runs):
+        return None
+    prefix_last = bool(_WORD_CHAR_RE.match(lowered[-1]))
+    parts = [
+        "'"
+        + run.replace("\\", "\\\\").replace("'", "''")
+        + "'"
+        + (":*" if i == len(runs) - 1 and prefix_last else "")
+        for i, run in enumerate(runs)
+    ]
+    exact = len(runs) == 1 and prefix_last and lowered == runs[0]
+    return " & ".join(parts), exact
 
 
 @lru_cache(maxsize=256)
@@ -329,6 +383,21 @@ def _word_start_clauses(terms: list[str], params: dict[str, Any], sqlite: bool) 
     return clauses
 
 
+def _pg_match_clauses(terms: list[str], params: dict[str, Any]) -> list[str]:
+    """PostgreSQL: every term matches. Word-start terms take their candidates from the word
+    index (``term_words``), and a term it answers exactly (one word, the common case) needs
+    no other test; the others (Chinese, leading punctuation) are ILIKE conditions, answered
+    by the pg_trgm indexes. Then the regular expression for whatever is left to check."""
+    words = {t: term_words(t) for t in terms}
+    clauses = _term_clauses([t for t, w in words.items() if w is None], params, "ILIKE")
+    indexed = [w[0] for w in words.values() if w is not None]
+    if indexed:
+        params["words"] = " & ".join(indexed)
+        clauses.append("e.search_words @@ CAST(:words AS tsquery)")
+    unsure = [t for t, w in words.items() if w is None or not w[1]]
+    return clauses + _word_start_clauses(unsure, params, sqlite=False)
+
+
 def _scope(options: SearchOptions) -> tuple[str, str]:
     if options.include_removed:
         return _ALL_SCOPE, _FLAGS_ALL
@@ -377,12 +446,10 @@ PG_RANK_VECTOR = "e.search_vector"
 
 def _pg_sql(terms: list[str], options: SearchOptions, params: dict[str, Any]) -> str:
     scope, flags = _scope(options)
-    where = [
-        scope,
-        *_filters(options, params, "ILIKE"),
-        *_term_clauses(terms, params, "ILIKE"),  # candidates from the pg_trgm indexes
-        *_word_start_clauses(terms, params, sqlite=False),
-    ]
+    # Word-start terms: candidates from the word index (``term_words``), and for a term it
+    # answers exactly (one word, the common case) no other test. The others (Chinese,
+    # leading punctuation): ILIKE, answered by the pg_trgm indexes.
+    where = [scope, *_filters(options, params, "ILIKE"), *_pg_match_clauses(terms, params)]
     if all(len(t) < MIN_FTS_CHARS for t in terms):
         return f"""SELECT {_COLUMNS}, NULL AS score, {flags}
             FROM {_FROM} WHERE {" AND ".join(where)}
@@ -510,13 +577,13 @@ def monthly_counts(
     scope, _ = _scope(options)
     like = "LIKE" if sqlite else "ILIKE"
     long_terms = [t for t in terms if len(t) >= MIN_FTS_CHARS] if sqlite else []
-    short_terms = [t for t in terms if len(t) < MIN_FTS_CHARS] if sqlite else terms
-    where = [
-        scope,
-        *_filters(options, params, like),
-        *_term_clauses(short_terms, params, like),
-        *_word_start_clauses(terms, params, sqlite=sqlite),
-    ]
+    short_terms = [t for t in terms if len(t) < MIN_FTS_CHARS]
+    matching = (
+        [*_term_clauses(short_terms, params, like), *_word_start_clauses(terms, params, True)]
+        if sqlite
+        else _pg_match_clauses(terms, params)
+    )
+    where = [scope, *_filters(options, params, like), *matching]
     source = _FROM
     if sqlite:
         register_sqlite_functions(conn)

@@ -16,10 +16,11 @@ BRIEFING_ID = Path(description="briefing id", ge=1, le=2**63 - 1)
 
 
 def briefing_view(archive: Archive, briefing_id: int) -> dict[str, Any]:
-    history = archive.history(briefing_id)
+    with archive.snapshot():  # one read transaction for the page's parts
+        history = archive.history(briefing_id)
+        shown = archive.show(briefing_id)
+        exchanges = archive.version_exchanges(briefing_id)
     latest = next((v for v in reversed(history.versions) if v.is_latest), None)
-    shown = archive.show(briefing_id)
-    exchanges = archive.version_exchanges(briefing_id)
     return {
         "history": history,
         "latest": latest,

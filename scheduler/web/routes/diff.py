@@ -41,20 +41,27 @@ def diff_view(
     *,
     include_cosmetic: bool,
 ) -> dict[str, Any]:
-    history = archive.history(briefing_id)
-    numbers = [v.number for v in history.versions]
-    from_n, to_n = pick_versions(
-        numbers, params.number("from", from_raw, minimum=1), params.number("to", to_raw, minimum=1)
-    )
-    comparison = archive.diff(briefing_id, from_n, to_n)
-    before = archive.version_exchanges(briefing_id, from_n)
-    after = archive.version_exchanges(briefing_id, to_n)
-    removed = [
-        e.exchange.uid
-        for e in comparison.changes
-        if e.type == ChangeType.REMOVED and e.exchange is not None
-    ]
-    spans = archive.exchange_spans(briefing_id, removed)
+    with archive.snapshot():  # one read transaction for the page's parts
+        history = archive.history(briefing_id)
+        numbers = [v.number for v in history.versions]
+        from_n, to_n = pick_versions(
+            numbers,
+            params.number("from", from_raw, minimum=1),
+            params.number("to", to_raw, minimum=1),
+        )
+        comparison = archive.diff(briefing_id, from_n, to_n)
+        before = archive.version_exchanges(briefing_id, from_n)
+        after = archive.version_exchanges(briefing_id, to_n)
+        removed = [
+            e.exchange.uid
+            for e in comparison.changes
+            if e.type == ChangeType.REMOVED and e.exchange is not None
+        ]
+        spans = archive.exchange_spans(briefing_id, removed)
+        provenance = (
+            archive.provenance(briefing_id, from_n),
+            archive.provenance(briefing_id, to_n),
+        )
     view = diffview.build(comparison, before, after, spans, include_cosmetic=include_cosmetic)
     step = to_n - from_n if to_n > from_n else 1
     return {
@@ -64,10 +71,7 @@ def diff_view(
         "to_n": to_n,
         "previous": (from_n - step, to_n - step) if from_n - step >= numbers[0] else None,
         "next": (from_n + step, to_n + step) if to_n + step <= numbers[-1] else None,
-        "provenance": (
-            archive.provenance(briefing_id, from_n),
-            archive.provenance(briefing_id, to_n),
-        ),
+        "provenance": provenance,
         "versions": {v.number: v for v in history.versions},
     }
 

@@ -17,11 +17,12 @@ UID = Path(description="the exchange's id (stable across versions)", max_length=
 
 
 def exchange_view(archive: Archive, uid: str) -> dict[str, Any]:
-    history = archive.exchange_history(uid)
-    briefing = archive.history(history.briefing.id)
+    with archive.snapshot():  # one read transaction for the page's parts
+        history = archive.exchange_history(uid)
+        briefing = archive.history(history.briefing.id)
+        cited = _cited_version(history)
+        provenance = archive.provenance(history.briefing.id, cited)
     versions = {v.number: v for v in briefing.versions}
-    cited = _cited_version(history)
-    provenance = archive.provenance(history.briefing.id, cited)
     return {
         "x": history,
         "briefing_versions": versions,
