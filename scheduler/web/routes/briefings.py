@@ -20,6 +20,7 @@ def briefing_view(archive: Archive, briefing_id: int) -> dict[str, Any]:
         history = archive.history(briefing_id)
         shown = archive.show(briefing_id)
         exchanges = archive.version_exchanges(briefing_id)
+        twin = archive.twin(briefing_id)  # the other-language briefing, once paired
     latest = next((v for v in reversed(history.versions) if v.is_latest), None)
     return {
         "history": history,
@@ -27,7 +28,7 @@ def briefing_view(archive: Archive, briefing_id: int) -> dict[str, Any]:
         "spokespersons": list(shown.data.get("spokespersons") or []),
         "published_at": shown.data.get("published_at"),
         "exchanges": exchanges,
-        "twin": archive.twin(briefing_id),  # the other-language briefing, once paired
+        "twin": twin,
     }
 
 
