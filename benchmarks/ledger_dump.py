@@ -118,8 +118,10 @@ def dump(db: Path) -> dict[str, Any]:
 
     out: dict[str, Any] = {}
     for table in TABLES:
-        rows = conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()  # noqa: S608
-        out[table] = [{k: canon(k, row[k]) for k in row.keys() if k not in SKIP} for row in rows]
+        rows = conn.execute(f"SELECT * FROM {table} ORDER BY rowid").fetchall()
+        # (a sqlite3.Row iterates over its values: the names are its keys())
+        names = [k for k in rows[0].keys() if k not in SKIP] if rows else []  # noqa: SIM118
+        out[table] = [{k: canon(k, row[k]) for k in names} for row in rows]
     conn.execute("INSERT INTO exchange_fts(exchange_fts, rank) VALUES ('integrity-check', 1)")
     out["fts_hits"] = {
         term: [
