@@ -3,14 +3,11 @@
 ``Importer`` takes a stream of items (``records.read_warc`` for files, ``wayback.captures``
 for the Wayback Machine), turns each response into a ``Fetch`` (``decide``) and stores them
 through ``Archive.record_fetches`` (the crawl's own write path: capture → version → diff),
-``BATCH`` per transaction, in a writer thread: while it stores one batch (much of that time
-inside SQLite, which releases the GIL) the calling thread reads, parses, hashes and
-compresses the next, as a crawl's reactor thread does for its writer. Batches are stored
-one at a time, in order. Each fetch carries its provenance, written in the same
+``BATCH`` per transaction. Each fetch carries its provenance, written in the same
 transaction as its capture (``storage.capture``), and the provenance is the resume key:
 a record already imported (same WARC sha256 and offset, or same Wayback timestamp, digest
 and URL) is skipped and counted, so a re-run, or a run after a SIGKILL (which loses at most
-the batch being stored and the one being read), imports nothing twice.
+the uncommitted batch), imports nothing twice.
 
 The run is a ``crawl_run`` row of kind ``import`` (source ``warc`` or ``wayback:<source>``:
 an import's failures are not a crawl's failure streak), finished with its stats and judged
@@ -22,11 +19,9 @@ from __future__ import annotations
 import hashlib
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from storage.capture import CaptureResult
 from storage.enums import RunKind
 from storage.fetch import Fetch
 from storage.importing.decide import decide, is_wanted_url
@@ -42,10 +37,10 @@ if TYPE_CHECKING:
 # Captures per transaction. More than a crawl's writer takes (16): an import has its pages
 # at hand, and each commit costs (the WAL's pages written, the search index's segment
 # merged): measured 6.9 → 5.8 ms of CPU a page for 16 → 64. SQLite's write lock is then held
-# for about half a second at a time, far inside a concurrent writer's busy timeout.
+# for about half a second at a time, far inside a concurrent writer's busy timeout. (A writer
+# thread storing one batch while this one parses the next was measured too, and dropped: no
+# faster on this 2-core machine, and 2–4 ms more CPU a page in GIL contention.)
 BATCH = 64
-# A batch handed to the writer thread: its fetches (with where each came from) and results.
-Storing = tuple[list[tuple[Fetch, str]], Future[list[CaptureResult | Exception]]]
 FILE_SOURCE = "warc"
 ALREADY = "already imported"
 
@@ -70,9 +65,6 @@ class Importer:
         self.summary = ImportSummary()
         self.pending: list[tuple[Fetch, str]] = []
         self.run_id: int | None = None
-        # The batch being stored by the writer thread, with what it was made of.
-        self.storing: Storing | None = None
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-writer")
 
     def run(self, work: Callable[[Importer], None]) -> ImportSummary:
         """Start the run, do ``work(self)``, store what is pending, judge the run."""
@@ -90,8 +82,6 @@ class Importer:
             reason = "error"
             raise
         finally:
-            self._settle()  # what the writer thread has in hand is stored and counted
-            self._writer.shutdown()
             record = self.archive.finish_run(
                 self.run_id, stats=self.summary.stats(), finish_reason=reason
             )
@@ -101,10 +91,7 @@ class Importer:
     @property
     def full(self) -> bool:
         """``limit`` responses handed to the archive already."""
-        if self.limit is None:
-            return False
-        storing = len(self.storing[0]) if self.storing is not None else 0
-        return self.summary.imported + storing + len(self.pending) >= self.limit
+        return self.limit is not None and self.summary.imported + len(self.pending) >= self.limit
 
     # -- items ----------------------------------------------------------------------------
 
@@ -124,34 +111,21 @@ class Importer:
             if self.full:  # before asking for the next item: a Wayback one costs a request
                 break
         self.flush()
-        self._settle()  # all stored before the caller reads the archive (the next file's
-        # imported offsets, a Wayback stream's imported captures)
 
     def _response(self, response: ArchivedResponse) -> None:
         decided = decide(response, self.run_id)
         if isinstance(decided, str):
             self.summary.skipped[decided] += 1
             return
-        # Hashes, JSON and the compressed body here, not in the writer thread.
-        self.pending.append((decided.prepared(), response.where))
+        self.pending.append((decided, response.where))
         if len(self.pending) >= self.batch_size:
             self.flush()
 
     def flush(self) -> None:
-        """Hand what is pending to the writer thread, once it has stored the batch before."""
         if not self.pending:
             return
-        self._settle()
         batch, self.pending = self.pending, []
-        work = self._writer.submit(self.archive.record_fetches, [fetch for fetch, _ in batch])
-        self.storing = (batch, work)
-
-    def _settle(self) -> None:
-        """Wait for the batch being stored, and count what became of each of its fetches."""
-        if self.storing is None:
-            return
-        (batch, work), self.storing = self.storing, None
-        results = work.result()
+        results = self.archive.record_fetches([fetch for fetch, _ in batch])
         for (fetch, where), result in zip(batch, results, strict=True):
             if isinstance(result, Exception):
                 self.summary.problem(where, f"could not store: {type(result).__name__}: {result}")
