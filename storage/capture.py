@@ -314,9 +314,35 @@ class CaptureRecorder:
         self.session.flush()  # a concurrent insert of the same URL fails here: retried
         self.briefing = briefing
         location = self._add_location(url)
-        version = self._write_version(location, before=None, after=None, first=True)
-        timeline.refresh_current(self.session, briefing)
-        return CaptureOutcome.NEW, version.number
+        return CaptureOutcome.NEW, self._write_first_version(location)
+
+    def _write_first_version(self, location: BriefingLocation) -> int:
+        """Version 1 of a briefing created just now, its current version from the start.
+
+        What ``_write_version`` and ``timeline.refresh_current`` would do, without reading
+        back what this capture just wrote: the briefing has one location and one version,
+        so that version is current, and its URL is the briefing's already."""
+        briefing, data = self.briefing, self.derived.data
+        assert briefing is not None and data is not None
+        ref = insert_version(
+            self.session,
+            briefing_id=briefing.id,
+            location_id=location.id,
+            number=1,
+            data=data,
+            uids=diff_for(self.conn, list(data.get("exchanges") or []), None).uids_after,
+            cause=VersionCause.PAGE,
+            parser_version=self.fetch.parser_version or "unknown",
+            capture_id=self.capture_id,
+            observed=self.now,
+            content=self.content_hash,
+            fingerprints=self.derived.fingerprints,
+            is_latest=True,
+            replaced_chars=self.fetch.replaced_chars,
+        )
+        self.version_id = ref.id
+        briefing.title = data.get("title") or briefing.title  # as refresh_current sets it
+        return ref.number
 
     def _add_location(self, url: str) -> BriefingLocation:
         assert self.briefing is not None

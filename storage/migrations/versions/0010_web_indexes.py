@@ -31,7 +31,7 @@ from storage.migrate import IGNORED_OBJECTS
 from storage.search import PG_WORDS_DOCUMENT
 
 revision: str = "0010_web_indexes"
-down_revision: str | None = "0007_alignment"
+down_revision: str | None = "0009_fts_batch"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
