@@ -241,7 +241,11 @@ class _Crawl:
             with Archive.open(self.db_url) as archive:
                 return self._judge_run(archive, watch, ending, log_path, result)
         except ArchiveError as exc:
-            result.error = watch.error or _log_error(log_path) or str(exc)
+            # The database went away (or filled up) while the run was judged: say so in one
+            # line. A run the child could not finish stays "running" with its lease; the next
+            # crawl marks it failed ("killed") and takes the dead holder's lease over.
+            result.status = "failed"
+            result.error = watch.error or f"could not judge the run: {exc}"
             return result
 
     def _judge_run(

@@ -93,11 +93,14 @@ from storage.enums import (
 )
 from storage.errors import (
     ArchiveError,
+    ArchiveFull,
     ArchiveMissing,
     ArchiveReadOnly,
     ArchiveUnavailable,
     BadQuery,
+    NotAnArchive,
     NotFound,
+    database_error,
     first_line,
 )
 from storage.events import BriefingRef, ChangeEvent, Comparison, ExchangeRef
@@ -148,6 +151,7 @@ __all__ = [
     "AlignSummary",
     "Archive",
     "ArchiveError",
+    "ArchiveFull",
     "ArchiveMissing",
     "ArchiveReadOnly",
     "ArchiveUnavailable",
@@ -174,6 +178,7 @@ __all__ = [
     "ImportProblem",
     "ImportProgress",
     "ImportSummary",
+    "NotAnArchive",
     "NotFound",
     "Outlet",
     "OutletPage",
@@ -378,7 +383,7 @@ class Archive:
             with self._read_sessions() as session, session.begin():
                 yield session
         except SQLAlchemyError as exc:
-            raise ArchiveUnavailable(f"database error: {first_line(exc)}") from exc
+            raise database_error(exc, "database error") from exc
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -388,13 +393,24 @@ class Archive:
         with self._writer.transaction() as session:
             yield session
 
+    @contextmanager
+    def _database(self, doing: str) -> Iterator[None]:
+        """Driver errors as one-line archive errors (a server gone, a full disk)."""
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            raise database_error(exc, doing) from exc
+
     def _read(self, work: Callable[[Session], T]) -> T:
         with self._reading() as session:
             return work(session)
 
     def _write(self, work: Callable[[Session], T]) -> T:
         self._check_writable()
-        return self._writer.retrying(work)
+        try:
+            return self._writer.retrying(work)
+        except SQLAlchemyError as exc:  # the server went away, the disk is full …
+            raise database_error(exc, "database error") from exc
 
     def _check_writable(self) -> None:
         if self.read_only:
@@ -484,17 +500,21 @@ class Archive:
 
     def take_lease(self, source: str, holder: str, ttl: float, run_id: int | None = None) -> bool:
         self._check_writable()
-        return lease_lib.acquire(self.engine, source, holder, ttl, run_id)
+        with self._database("cannot take the lease"):
+            return lease_lib.acquire(self.engine, source, holder, ttl, run_id)
 
     def renew_lease(self, source: str, holder: str, ttl: float) -> bool:
-        return lease_lib.renew(self.engine, source, holder, ttl)
+        with self._database("cannot renew the lease"):
+            return lease_lib.renew(self.engine, source, holder, ttl)
 
     def release_lease(self, source: str, holder: str) -> bool:
-        return lease_lib.release(self.engine, source, holder)
+        with self._database("cannot release the lease"):
+            return lease_lib.release(self.engine, source, holder)
 
     def lease_holder(self, source: str) -> str | None:
         """Who holds the live lease of ``source`` (``host:pid:random``), or None."""
-        held = lease_lib.current(self.engine, source)
+        with self._database("cannot read the lease"):
+            held = lease_lib.current(self.engine, source)
         return held.holder if held is not None else None
 
     # -- lookups for crawls -------------------------------------------------------------------
