@@ -323,13 +323,16 @@ class RunBookkeeping:
                 self.renewal.stop()
             stats = dict(self.crawler.stats.get_stats())
             stats["finish_reason"] = reason
+            if context.archive.disk_full:  # the run's reason must say so, not only "N pages"
+                stats["briefings/disk_full"] = 1
             status, reason_text = "failed", None
             try:
                 run = context.archive.finish_run(context.run_id, stats=stats, finish_reason=reason)
                 status, reason_text = run.status, run.error
             except Exception as exc:
-                reason_text = f"could not finish run {context.run_id}: {type(exc).__name__}: {exc}"
+                reason_text = f"could not finish run {context.run_id}: {exc}".splitlines()[0]
                 logger.error(reason_text)
+                self.progress.emit("error", source=context.source, reason=reason_text)
             finally:
                 self.release_lease(context)
             self.progress.emit(

@@ -18,11 +18,18 @@ class ArchiveUnavailable(ArchiveError):
     read-only); nothing was written."""
 
 
+class ArchiveUnusable(ArchiveUnavailable):
+    """The archive cannot be used at all where it is (no directory, not an archive, a full
+    disk, read-only for a write): exit 2, and nothing was changed."""
+
+    exit_code = 2
+
+
 class ArchiveMissing(ArchiveUnavailable):
     """No archive where one was expected (a read must not create an empty one)."""
 
 
-class ArchiveReadOnly(ArchiveUnavailable):
+class ArchiveReadOnly(ArchiveUnusable):
     """A write was asked of an archive opened read-only, or on a read-only file."""
 
 
@@ -34,11 +41,11 @@ class BadQuery(ArchiveError, ValueError):
     """A query the archive cannot answer as given (empty search, bad filter value)."""
 
 
-class ArchiveFull(ArchiveUnavailable):
+class ArchiveFull(ArchiveUnusable):
     """The disk (or the database's own size limit) is full: nothing more can be written."""
 
 
-class NotAnArchive(ArchiveUnavailable):
+class NotAnArchive(ArchiveUnusable):
     """The file or database is something else (not SQLite, another program's database)."""
 
 

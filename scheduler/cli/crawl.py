@@ -14,7 +14,14 @@ from typing import Any
 import click
 
 from crawler.sources import RevisitMode, source_of_url
-from scheduler.cli.options import Seconds, db_option, echo_json, fail, json_option
+from scheduler.cli.options import (
+    Seconds,
+    db_option,
+    echo_json,
+    fail,
+    json_option,
+    open_archive,
+)
 from scheduler.render.tables import print_table
 from storage.api import summarize_stats, values
 
@@ -119,6 +126,10 @@ def crawl_command(
             check_options(source, revisit, max_pages, urls)
     except CrawlError as exc:
         fail(str(exc), 2)
+    # The archive must be usable before a crawl starts: a missing directory, another
+    # program's database or a full disk is one line and exit 2 here, not a failed run.
+    with open_archive(db_url, must_exist=False, read_only=False):
+        pass
     results = []
     stop = threading.Event()
     with _progress_display(enabled=not as_json) as show, _stop_on_signals(stop):

@@ -95,13 +95,15 @@ def open_archive(
     db_url: str | None,
     *,
     must_exist: bool = True,
-    read_only: bool = False,
+    read_only: bool | None = None,
     migrate: bool = True,
 ) -> Iterator[Archive]:
     """The archive a command works on, with every library error as a command error.
 
     Read commands pass ``must_exist=True`` (the default): a missing SQLite file is an
-    error, never a new empty archive.
+    error, never a new empty archive. ``read_only=None`` (the default): an archive that
+    cannot be written (read-only mount, file or directory) is opened for reading, so every
+    read works and a write fails with "the archive at X is read-only" (exit 2).
     """
     with archive_errors():
         archive = Archive.open(db_url, must_exist=must_exist, read_only=read_only, migrate=migrate)
