@@ -147,3 +147,19 @@ def test_stopping_the_scheduler_stops_its_crawl(
     assert lease_holders(db_url) == 0
     if signum == signal.SIGTERM:
         assert proc.returncode == 0 and "Traceback" not in stderr, stderr
+
+
+def test_absurd_list_page_count_finishes_with_a_warning(db_url: str, site: FaultSite) -> None:
+    """``var countPage = 100000000`` (issue 14, item 3): the walk is bounded at 500 pages
+    (and stops at the first missing pages), the run says what the page announced."""
+    from tests.faultsite import Body, site_page
+    from tests.reliability.helpers import crawl
+
+    page = site_page(EN_LIST).replace(b"var countPage = 13", b"var countPage = 100000000")
+    site.set(EN_LIST, Body(page))
+    done = crawl(db_url, "mfa-en", [site.url(EN_LIST)], full=True, max_pages=None)
+    assert done.stdout == "succeeded", done.stderr[-2000:]
+    [run] = runs(db_url, "mfa-en")
+    assert run["stats"]["briefings/list_pages_capped"] == 100_000_000
+    list_requests = [r for r in site.log if "default" in r.path]
+    assert len(list_requests) <= 500, len(list_requests)
