@@ -166,9 +166,12 @@ def test_disk_full_mid_crawl_says_disk_full(tmp_path: Path, site: FaultSite) -> 
         path.write_bytes(dbfixtures.sqlite_template().read_bytes())
         args = [*crawl_args("mfa-en", [site.url(EN_LIST)]), "--max-pages", "1"]
         done = run_cli(args, sqlite_url(path), timeout=300)
+        shown = run_cli([*CLI, "runs"], sqlite_url(path))
     assert done.returncode == 1, done.stderr
     assert "Traceback" not in done.stderr
     assert "disk full" in done.stderr, done.stderr
+    # The run's own reason (its row fits: the refused pages freed their space again).
+    assert "disk full: " in shown.stdout and "could not be stored" in shown.stdout, shown.stdout
 
 
 # --------------------------------------------------------------------------- item 7
