@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
 from collections.abc import Collection, Iterator
 from contextlib import closing, contextmanager
@@ -188,31 +189,30 @@ class SqliteFile:
     detail: str = ""
 
 
-SQLITE_MAGIC = b"SQLite format 3\x00"
-
-
 def inspect_sqlite_file(path: Path, known_revisions: Collection[str]) -> SqliteFile:
-    """Is ``path`` a briefings archive? Read only (header, then a ``mode=ro`` connection).
+    """Is ``path`` a briefings archive? Read only (``stat``, then a ``mode=ro`` connection).
 
     - ``ours``: ``application_id`` is ours;
     - ``unmarked``: no application id, but Alembic's table at a revision of ours and our
       tables (an archive made before migration 0008, which marks it);
     - ``empty``: an empty file or an SQLite file without tables (a new archive);
     - ``foreign`` / ``not-sqlite``: anything else, never to be touched."""
+    # Never open() the file: closing any descriptor of it drops every POSIX lock this
+    # process holds on it (SQLite's own connections included), and another process would
+    # then take itself for the last one and delete the -wal and -shm under us.
     try:
-        with open(path, "rb") as stream:
-            head = stream.read(100)
+        info = path.stat()
     except FileNotFoundError:
         return SqliteFile("absent")
-    except IsADirectoryError:
+    if stat.S_ISDIR(info.st_mode):
         return SqliteFile("not-sqlite", "it is a directory")
-    if not head:
+    if info.st_size == 0:
         return SqliteFile("empty")
-    if not head.startswith(SQLITE_MAGIC):
-        return SqliteFile("not-sqlite", "it is not an SQLite database")
     try:
         return _inspect(path, known_revisions, "ro")
-    except sqlite3.OperationalError:  # a WAL file in a directory we cannot write
+    except sqlite3.OperationalError as exc:  # a WAL file in a directory we cannot write
+        if "not a database" in str(exc):
+            return SqliteFile("not-sqlite", "it is not an SQLite database")
         return _inspect(path, known_revisions, "immutable")
 
 
@@ -225,8 +225,10 @@ def _inspect(path: Path, known_revisions: Collection[str], mode: str) -> SqliteF
                 r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
             }
         except sqlite3.DatabaseError as exc:
-            if "not a database" in str(exc) or "malformed" in str(exc):
-                return SqliteFile("not-sqlite", f"it is not an SQLite database ({exc})")
+            if "not a database" in str(exc):
+                return SqliteFile("not-sqlite", "it is not an SQLite database")
+            if "malformed" in str(exc):
+                return SqliteFile("not-sqlite", f"it is a damaged SQLite database ({exc})")
             raise
         if app_id == APPLICATION_ID:
             return SqliteFile("ours")
