@@ -53,7 +53,9 @@ MISSED_RUN_POLICIES = ("once", "skip")
 CRON_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week", "week", "year")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-MAX_DURATION_SECONDS = 10 * 366 * 86400  # beyond that a timedelta or a deadline overflows
+MAX_DURATION_SECONDS = (
+    1000 * 366 * 86400
+)  # far beyond any real use; a timedelta or a date overflows near 10^4 years
 _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -120,7 +122,7 @@ def parse_duration(value: Any, where: str) -> float:
     if seconds <= 0:
         raise ConfigError(f"{where}: duration must be positive")
     if seconds > MAX_DURATION_SECONDS:
-        raise ConfigError(f"{where}: duration must be at most 10 years, got {value!r}")
+        raise ConfigError(f"{where}: duration must be at most 1000 years, got {value!r}")
     return seconds
 
 

@@ -33,7 +33,9 @@ until_option = click.option(
 )
 
 
-MAX_SECONDS = 10 * 366 * 86400  # beyond this a deadline or a timedelta overflows
+MAX_SECONDS = (
+    1000 * 366 * 86400
+)  # far beyond any real use; a timedelta or a date overflows near 10^4 years
 
 
 class Seconds(click.ParamType[float]):
@@ -60,7 +62,7 @@ class Seconds(click.ParamType[float]):
                 f"{value!r} must be {'0 or more' if self.allow_zero else 'positive'}", param, ctx
             )
         if seconds > MAX_SECONDS:
-            self.fail(f"{value!r} is more than 10 years", param, ctx)
+            self.fail(f"{value!r} is more than 1000 years", param, ctx)
         return seconds
 
 
