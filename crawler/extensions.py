@@ -11,6 +11,13 @@ The lease is renewed every TTL/3. At ``spider_closed`` the stats go to
 
 Without the extension (``BRIEFINGS_BOOKKEEPING_ENABLED = False``) a crawl stores nothing.
 
+The crawl dies with the process that started it (``BRIEFINGS_PARENT_PID``, set by
+``scheduler.crawl_runner``): on Linux the kernel sends it SIGTERM when that process ends
+(``PR_SET_PDEATHSIG``, even on SIGKILL or the OOM killer), and everywhere a watch on the parent
+pid closes the spider ("parent_gone"). A parent that stops the crawl itself first writes why
+("stopped", "timeout") to ``BRIEFINGS_STOP_REASON_FILE``; that becomes the run's finish reason
+instead of Scrapy's "shutdown".
+
 Progress: JSON lines (``{"event": "progress", "pages": 12, "new": 3, ...}``) every N events
 to the file named by ``BRIEFINGS_PROGRESS_FILE`` (``-``: stdout, prefixed), so a parent
 process can draw a progress bar without parsing logs.
@@ -18,9 +25,11 @@ process can draw a progress bar without parsing logs.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import os
+import signal
 import socket
 import sys
 import uuid
@@ -62,6 +71,25 @@ def holder_is_dead(holder: str) -> bool:
     host, _, rest = holder.partition(":")
     pid = rest.partition(":")[0]
     return host == socket.gethostname() and pid.isdigit() and not pid_alive(int(pid))
+
+
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+PARENT_WATCH_SECONDS = 1.0
+PARENT_GONE = "parent_gone"
+
+
+def die_with_parent(parent_pid: int) -> bool:
+    """Ask the kernel for SIGTERM when our parent dies; False when it is already gone.
+
+    The check after ``prctl`` closes the race of a parent that died before we asked (we
+    were re-parented to init, and no signal will come)."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: the pid watch still works
+            pass
+    return os.getppid() == parent_pid
 
 
 # --- progress --------------------------------------------------------------------------------
@@ -166,6 +194,10 @@ class RunBookkeeping:
         self.run: ActiveRun | None = None  # set at spider_opened once the run has started
         self.archive: Archive | None = None
         self.renewal: task.LoopingCall | None = None
+        self.stop_reason_file: str | None = settings.get("BRIEFINGS_STOP_REASON_FILE")
+        self.parent_pid = settings.getint("BRIEFINGS_PARENT_PID", 0) or None
+        self.parent_alive = die_with_parent(self.parent_pid) if self.parent_pid else True
+        self.parent_watch: task.LoopingCall | None = None
 
     @classmethod
     def active_run(cls, crawler: Crawler) -> ActiveRun | None:
@@ -186,6 +218,12 @@ class RunBookkeeping:
     def spider_opened(self, spider: Spider) -> None:
         source = spider.name
         kind = getattr(spider, "kind", "discovery")
+        if not self.parent_alive:
+            logger.error("the process that started this crawl is gone: not crawling")
+            raise CloseSpider(PARENT_GONE)
+        if self.parent_pid is not None:
+            self.parent_watch = task.LoopingCall(self.watch_parent)
+            self.parent_watch.start(PARENT_WATCH_SECONDS, now=False)
         try:
             self.archive = archive = Archive.open(
                 self.db_url, must_exist=False, confirm_after=self.confirm_after
@@ -239,6 +277,33 @@ class RunBookkeeping:
             self.crawler.stats.set_value("briefings/lease_lost", 1)
             deferred_from_coro(self.crawler.engine.close_spider_async(reason="lease_lost"))
 
+    def watch_parent(self) -> None:
+        """Close the crawl once its parent is gone (we were re-parented): no one would
+        read its result, and ``timeout 60 briefings crawl`` must stop the crawl too."""
+        if not self.parent_alive or os.getppid() == self.parent_pid:
+            return
+        self.parent_alive = False
+        logger.error("the process that started this crawl (%s) is gone: stopping", self.parent_pid)
+        self.crawler.stats.set_value("briefings/parent_gone", 1)
+        if self.crawler.engine is not None:
+            deferred_from_coro(self.crawler.engine.close_spider_async(reason=PARENT_GONE))
+
+    def finish_reason(self, reason: str) -> str:
+        """Scrapy's reason, or why we were stopped: the parent's word, or its death."""
+        if reason != "shutdown":
+            return reason
+        if self.stop_reason_file:
+            try:
+                with open(self.stop_reason_file, encoding="utf-8") as stream:
+                    told = stream.read().strip()
+            except OSError:
+                told = ""
+            if told:
+                return told[:40]
+        if self.parent_pid is not None and os.getppid() != self.parent_pid:
+            return PARENT_GONE
+        return reason
+
     # -- running ------------------------------------------------------------------------------
 
     def response_received(self, response: Any, request: Any, spider: Spider) -> None:
@@ -248,6 +313,9 @@ class RunBookkeeping:
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         context = self.run
+        if self.parent_watch is not None and self.parent_watch.running:
+            self.parent_watch.stop()
+        reason = self.finish_reason(reason)
         try:
             if context is None:
                 return
@@ -255,13 +323,16 @@ class RunBookkeeping:
                 self.renewal.stop()
             stats = dict(self.crawler.stats.get_stats())
             stats["finish_reason"] = reason
+            if context.archive.disk_full:  # the run's reason must say so, not only "N pages"
+                stats["briefings/disk_full"] = 1
             status, reason_text = "failed", None
             try:
                 run = context.archive.finish_run(context.run_id, stats=stats, finish_reason=reason)
                 status, reason_text = run.status, run.error
             except Exception as exc:
-                reason_text = f"could not finish run {context.run_id}: {type(exc).__name__}: {exc}"
+                reason_text = f"could not finish run {context.run_id}: {exc}".splitlines()[0]
                 logger.error(reason_text)
+                self.progress.emit("error", source=context.source, reason=reason_text)
             finally:
                 self.release_lease(context)
             self.progress.emit(

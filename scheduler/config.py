@@ -13,6 +13,7 @@ zones and unknown notice kinds are all errors naming the offending key.
 from __future__ import annotations
 
 import copy
+import math
 import os
 import re
 import tomllib
@@ -52,6 +53,9 @@ MISSED_RUN_POLICIES = ("once", "skip")
 CRON_FIELDS = ("second", "minute", "hour", "day", "month", "day_of_week", "week", "year")
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd]?)\s*$")
 _UNIT_SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
+MAX_DURATION_SECONDS = (
+    1000 * 366 * 86400
+)  # far beyond any real use; a timedelta or a date overflows near 10^4 years
 _SOURCE_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -113,8 +117,12 @@ def parse_duration(value: Any, where: str) -> float:
         seconds = float(m.group(1)) * _UNIT_SECONDS[m.group(2)]
     else:
         raise ConfigError(f"{where}: expected a duration like 90, 20m, 6h or 1d, got {value!r}")
+    if not math.isfinite(seconds):  # TOML's nan/inf: a NaN deadline never fires
+        raise ConfigError(f"{where}: duration must be a finite number, got {value!r}")
     if seconds <= 0:
         raise ConfigError(f"{where}: duration must be positive")
+    if seconds > MAX_DURATION_SECONDS:
+        raise ConfigError(f"{where}: duration must be at most 1000 years, got {value!r}")
     return seconds
 
 
@@ -447,19 +455,35 @@ def _source(name: str, doc: Any, timezone: str) -> SourceConfig:
         raise ConfigError(f"{where}: a source name is lower-case letters, digits and '-'")
     table = _Table(doc, where)
     tz = _timezone(table.get("timezone", str, timezone), table.key("timezone"))
-    settings = table.get("settings", dict, {})
+    settings = _scrapy_settings(table.get("settings", dict, {}), table.key("settings"))
     source = SourceConfig(
         name=name,
         enabled=table.get("enabled", bool, True),
         timeout=parse_duration(table.get("timeout", (int, float, str), 3600), f"{where}.timeout"),
         start_urls=table.strings("start_urls"),
-        settings={str(k): str(v) for k, v in settings.items()},
+        settings=settings,
         discovery=_schedule(table.data.pop("discovery", []), table.key("discovery"), tz),
         revisit=_schedule(table.data.pop("revisit", []), table.key("revisit"), tz),
         revisit_policy=_revisit_policy(table.table("revisit_policy")),
     )
     table.done()
     return source
+
+
+def _scrapy_settings(doc: dict[str, Any], where: str) -> dict[str, str]:
+    """Scrapy settings as ``-s NAME=VALUE`` strings: scalars only (a table or a list would
+    reach the crawl as its Python repr), finite numbers only."""
+    settings = {}
+    for name, value in doc.items():
+        if isinstance(value, float) and not math.isfinite(value):
+            raise ConfigError(f"{where}.{name}: expected a finite number, got {value!r}")
+        if not isinstance(value, str | int | float | bool):
+            raise ConfigError(
+                f"{where}.{name}: expected a string, number or true/false, "
+                f"got {_kind_name(type(value))}"
+            )
+        settings[str(name)] = str(value)
+    return settings
 
 
 def _schedule(value: Any, where: str, timezone: str) -> tuple[TriggerSpec, ...]:

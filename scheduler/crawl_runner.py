@@ -171,22 +171,27 @@ class _Crawl:
             progress_path = Path(tmp) / "progress.jsonl"
             progress_path.touch()
             log_path = self.log_file or Path(tmp) / "crawl.log"
+            stop_path = Path(tmp) / "stop-reason"
             settings = {
                 **self.settings,
                 "BRIEFINGS_DB_URL": self.db_url,
                 "BRIEFINGS_PROGRESS_FILE": str(progress_path),
+                # The child dies with us (PR_SET_PDEATHSIG + a watch on our pid) and, when
+                # we stop it, records why (timeout, stopped) instead of Scrapy's "shutdown".
+                "BRIEFINGS_PARENT_PID": str(os.getpid()),
+                "BRIEFINGS_STOP_REASON_FILE": str(stop_path),
             }
             cmd = build_command(self.source, settings=settings, **self.command_args)
             started = time.monotonic()
             with open(log_path, "ab") as log, open(progress_path, encoding="utf-8") as progress:
                 watch = _Watch(progress, self.on_progress)
-                ending = self._supervise(cmd, log, watch)
+                ending = self._supervise(cmd, log, watch, stop_path)
             result = self._judge(watch, ending, log_path)
             result.seconds = time.monotonic() - started
             result.log_file = str(self.log_file) if self.log_file else None
             return result
 
-    def _supervise(self, cmd: list[str], log: IO[bytes], watch: _Watch) -> _Ending:
+    def _supervise(self, cmd: list[str], log: IO[bytes], watch: _Watch, stop_path: Path) -> _Ending:
         """Run the child to its end; stop it on timeout or stop_event (SIGTERM, then SIGKILL)."""
         env = {**os.environ, "SCRAPY_SETTINGS_MODULE": SETTINGS_MODULE, "PYTHONUNBUFFERED": "1"}
         env["PYTHONPATH"] = os.pathsep.join(
@@ -211,15 +216,15 @@ class _Crawl:
                 watch.read()
                 if cut is None and deadline is not None and time.monotonic() > deadline:
                     cut = "timeout"
-                    _terminate(proc, self.grace, watch)
+                    _terminate(proc, self.grace, watch, stop_path, cut)
                 elif cut is None and self.stop_event.is_set():
                     cut = "stopped"
-                    _terminate(proc, self.grace, watch)
+                    _terminate(proc, self.grace, watch, stop_path, cut)
                 else:
                     time.sleep(POLL_INTERVAL)
         except KeyboardInterrupt:
             cut = "stopped"
-            _terminate(proc, self.grace, watch)
+            _terminate(proc, self.grace, watch, stop_path, cut)
         watch.read()
         return _Ending(proc.pid, proc.returncode, None, cut)
 
@@ -236,7 +241,11 @@ class _Crawl:
             with Archive.open(self.db_url) as archive:
                 return self._judge_run(archive, watch, ending, log_path, result)
         except ArchiveError as exc:
-            result.error = watch.error or _log_error(log_path) or str(exc)
+            # The database went away (or filled up) while the run was judged: say so in one
+            # line. A run the child could not finish stays "running" with its lease; the next
+            # crawl marks it failed ("killed") and takes the dead holder's lease over.
+            result.status = "failed"
+            result.error = watch.error or f"could not judge the run: {exc}"
             return result
 
     def _judge_run(
@@ -309,8 +318,15 @@ class _Watch:
         self.last = event
 
 
-def _terminate(proc: subprocess.Popen[bytes], grace: float, watch: _Watch) -> None:
-    """SIGTERM (Scrapy finishes the items in flight and writes its run), then SIGKILL."""
+def _terminate(
+    proc: subprocess.Popen[bytes], grace: float, watch: _Watch, stop_path: Path, reason: str
+) -> None:
+    """SIGTERM (Scrapy finishes the items in flight and writes its run), then SIGKILL.
+
+    The reason goes to the child first (a file it reads at close), so its run says
+    "stopped" or "timeout", not Scrapy's "shutdown"."""
+    with contextlib.suppress(OSError):
+        stop_path.write_text(reason, encoding="utf-8")
     _signal(proc, signal.SIGTERM)
     end = time.monotonic() + grace
     while proc.poll() is None and time.monotonic() < end:

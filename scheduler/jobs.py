@@ -27,6 +27,7 @@ from scheduler.config import Config, SourceConfig, TriggerSpec
 from scheduler.notify import Notice, Notifier
 from storage.api import (
     Archive,
+    ArchiveError,
     ChangeEvent,
     NotFound,
     RevisitPolicy,
@@ -153,6 +154,9 @@ class Jobs:
                 if job.kind == CHECK_KIND:
                     return self.check_expected(job.source)
                 return self.crawl(job)
+            except ArchiveError as exc:  # the database is down or full: the next slot retries
+                log.error("job %s: %s", job.id, exc)
+                return None
             except Exception:
                 log.exception("job %s crashed", job.id)
                 return None

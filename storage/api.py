@@ -32,6 +32,7 @@ Transactions are short and come from one session source. Reads on SQLite begin w
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -76,10 +77,13 @@ from storage.cosmetic import fold_typography
 from storage.db import (
     READ_OPTION,
     absolute_db_url,
+    inspect_sqlite_file,
     make_engine,
+    read_only_mode,
     resolve_db_url,
     safe_url,
     sqlite_path,
+    unwritable_reason,
 )
 from storage.enums import (
     ASYMMETRY_TYPES,
@@ -94,12 +98,17 @@ from storage.enums import (
 )
 from storage.errors import (
     ArchiveError,
+    ArchiveFull,
     ArchiveMissing,
     ArchiveReadOnly,
     ArchiveUnavailable,
+    ArchiveUnusable,
     BadQuery,
+    NotAnArchive,
     NotFound,
+    database_error,
     first_line,
+    is_disk_full,
 )
 from storage.events import BriefingRef, ChangeEvent, Comparison, ExchangeRef
 
@@ -156,9 +165,11 @@ __all__ = [
     "AlignSummary",
     "Archive",
     "ArchiveError",
+    "ArchiveFull",
     "ArchiveMissing",
     "ArchiveReadOnly",
     "ArchiveUnavailable",
+    "ArchiveUnusable",
     "Asymmetry",
     "AsymmetryFilter",
     "BadQuery",
@@ -182,6 +193,7 @@ __all__ = [
     "ImportProblem",
     "ImportProgress",
     "ImportSummary",
+    "NotAnArchive",
     "NotFound",
     "Outlet",
     "OutletPage",
@@ -244,6 +256,9 @@ if TYPE_CHECKING:
     from storage.wayback import WaybackClient
 
 T = TypeVar("T")
+# Two threads of one process migrating at once (two scheduler services starting on a new
+# file) would share Alembic's global context; processes are serialized by the database.
+_MIGRATION_LOCK = threading.Lock()
 # dates aligned per write transaction (about 0.01-0.02 s a date)
 ALIGN_DATES_PER_TRANSACTION = 30
 
@@ -273,6 +288,7 @@ class Archive:
         self._writer = Writer(self._sessions, confirm_after=confirm_after)
         # The read session of the current thread's ``snapshot()`` block, if any.
         self._snapshot = threading.local()
+        self.disk_full = False  # a write was refused for want of space (see _full_or)
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -282,19 +298,32 @@ class Archive:
         url: str | None = None,
         *,
         must_exist: bool = True,
-        read_only: bool = False,
+        read_only: bool | None = False,
         migrate: bool = True,
         confirm_after: timedelta | float = DEFAULT_CONFIRM_AFTER,
     ) -> Archive:
         """The archive at ``url`` (``--db``, else ``BRIEFINGS_DB_URL``, else
         ``sqlite:///briefings.db``). ``must_exist``: a missing SQLite file is an error, not a
-        new empty archive. ``migrate``: bring a schema that is behind up to date."""
+        new empty archive. ``migrate``: bring a schema that is behind up to date.
+
+        ``read_only``: True opens it for reading only; False for writing, and an SQLite
+        file that cannot be written (read-only mount, file or directory) is then an
+        ``ArchiveReadOnly`` error; None (the CLI): for writing where it can be, else for
+        reading (``mode=ro``, or ``immutable=1`` where nothing can write), so reads work
+        on a read-only archive and a write says "read-only".
+
+        Before anything is changed, an SQLite file must be a briefings archive (its
+        ``application_id``, or Alembic's table at one of our revisions), an empty file, or
+        absent in a writable directory; anything else is an error that names it."""
         resolved = resolve_db_url(url)
         path = sqlite_path(resolved)
-        if must_exist and path is not None and not path.exists():
-            raise ArchiveMissing(missing_message(path))
+        sqlite_mode: str | None = None
+        created: Path | None = None
+        if path is not None:
+            sqlite_mode, created, read_only = _check_sqlite_path(path, must_exist, read_only)
+        read_only = bool(read_only)
         try:
-            engine = make_engine(resolved, immediate=not read_only)
+            engine = make_engine(resolved, immediate=not read_only, read_only=sqlite_mode)
         except SQLAlchemyError as exc:
             raise ArchiveUnavailable(
                 f"cannot open {safe_url(resolved)}: {first_line(exc)}"
@@ -304,6 +333,8 @@ class Archive:
             archive._prepare_schema(migrate=migrate)
         except BaseException:
             archive.close()
+            if created is not None:  # a new archive that could not be made: leave nothing
+                _remove_sqlite_files(created)
             raise
         return archive
 
@@ -319,9 +350,10 @@ class Archive:
                     "run `briefings db upgrade` where it can be written"
                 )
             if migrate and not self.read_only:
-                ensure_schema(self.engine)
+                with _MIGRATION_LOCK:  # Alembic's context is process-global: one at a time
+                    ensure_schema(self.engine)
         except SQLAlchemyError as exc:
-            raise ArchiveUnavailable(f"cannot use {self.url}: {first_line(exc)}") from exc
+            raise database_error(exc, f"cannot use {self.url}") from exc
 
     # -- the schema (``briefings db``) ----------------------------------------------------------
 
@@ -422,7 +454,7 @@ class Archive:
             with self._read_sessions() as session, session.begin():
                 yield session
         except SQLAlchemyError as exc:
-            raise ArchiveUnavailable(f"database error: {first_line(exc)}") from exc
+            raise database_error(exc, "database error") from exc
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
@@ -432,29 +464,57 @@ class Archive:
         with self._writer.transaction() as session:
             yield session
 
+    @contextmanager
+    def _database(self, doing: str) -> Iterator[None]:
+        """Driver errors as one-line archive errors (a server gone, a full disk)."""
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            raise database_error(exc, doing) from exc
+
     def _read(self, work: Callable[[Session], T]) -> T:
         with self._reading() as session:
             return work(session)
 
     def _write(self, work: Callable[[Session], T]) -> T:
         self._check_writable()
-        return self._writer.retrying(work)
+        try:
+            return self._writer.retrying(work)
+        except SQLAlchemyError as exc:  # the server went away, the disk is full …
+            raise database_error(exc, "database error") from exc
 
     def _check_writable(self) -> None:
         if self.read_only:
-            raise ArchiveReadOnly(f"the archive at {self.url} is open read-only")
+            raise ArchiveReadOnly(
+                f"the archive at {sqlite_path(self.url) or self.url} is read-only"
+            )
 
     # -- writes -------------------------------------------------------------------------------
 
     def record_fetch(self, fetch: Fetch) -> CaptureResult:
         """Record one fetch, and what it means for the archive, in one transaction."""
         self._check_writable()
-        return self._writer.record_fetch(fetch)
+        try:
+            return self._writer.record_fetch(fetch)
+        except SQLAlchemyError as exc:
+            raise self._full_or(exc) from exc
 
     def record_fetches(self, fetches: Sequence[Fetch]) -> list[CaptureResult | Exception]:
-        """Several fetches in one transaction; see ``storage.writer.Writer.record_fetches``."""
+        """Several fetches in one transaction; see ``storage.writer.Writer.record_fetches``.
+        A fetch the full disk refused is an ``ArchiveFull`` (and ``disk_full`` is set)."""
         self._check_writable()
-        return self._writer.record_fetches(fetches)
+        return [
+            self._full_or(r) if isinstance(r, SQLAlchemyError) else r
+            for r in self._writer.record_fetches(fetches)
+        ]
+
+    def _full_or(self, exc: Exception) -> Exception:
+        """``exc``, or an ``ArchiveFull`` saying "disk full" when that is what it was; a
+        crawl reads ``disk_full`` at its end so the run's reason names the cause."""
+        if not is_disk_full(exc):
+            return exc
+        self.disk_full = True
+        return database_error(exc, "could not store the page")
 
     def record_capture(self, run_id: int | None, **fetch: Any) -> CaptureResult:
         """``record_fetch`` from ``make_fetch``'s keywords (url, status_code, body, briefing …)."""
@@ -528,17 +588,21 @@ class Archive:
 
     def take_lease(self, source: str, holder: str, ttl: float, run_id: int | None = None) -> bool:
         self._check_writable()
-        return lease_lib.acquire(self.engine, source, holder, ttl, run_id)
+        with self._database("cannot take the lease"):
+            return lease_lib.acquire(self.engine, source, holder, ttl, run_id)
 
     def renew_lease(self, source: str, holder: str, ttl: float) -> bool:
-        return lease_lib.renew(self.engine, source, holder, ttl)
+        with self._database("cannot renew the lease"):
+            return lease_lib.renew(self.engine, source, holder, ttl)
 
     def release_lease(self, source: str, holder: str) -> bool:
-        return lease_lib.release(self.engine, source, holder)
+        with self._database("cannot release the lease"):
+            return lease_lib.release(self.engine, source, holder)
 
     def lease_holder(self, source: str) -> str | None:
         """Who holds the live lease of ``source`` (``host:pid:random``), or None."""
-        held = lease_lib.current(self.engine, source)
+        with self._database("cannot read the lease"):
+            held = lease_lib.current(self.engine, source)
         return held.holder if held is not None else None
 
     # -- lookups for crawls -------------------------------------------------------------------
@@ -1080,3 +1144,50 @@ def _export_aligned(conn: Any, fmt: str, out: str | Path | IO[Any], flt: ExportF
 
 def missing_message(path: Path) -> str:
     return f"no archive at {path}; run `briefings crawl` first or pass --db URL"
+
+
+# -- opening SQLite files ---------------------------------------------------------------------
+
+
+@functools.cache
+def _known_revisions() -> frozenset[str]:
+    """Every Alembic revision of ours (an archive from before ``0008_app_id`` is known by
+    its ``alembic_version``)."""
+    from alembic.script import ScriptDirectory
+
+    from storage.migrate import alembic_config
+
+    script = ScriptDirectory.from_config(alembic_config())
+    return frozenset(rev.revision for rev in script.walk_revisions())
+
+
+def _check_sqlite_path(
+    path: Path, must_exist: bool, read_only: bool | None
+) -> tuple[str | None, Path | None, bool | None]:
+    """``(sqlite read-only mode, path we will create, read_only)`` for an SQLite archive at
+    ``path``, or the error that says why it cannot be used (nothing changed)."""
+    import sqlite3
+
+    try:
+        found = inspect_sqlite_file(path, _known_revisions())
+    except (sqlite3.Error, OSError) as exc:
+        raise ArchiveUnavailable(f"cannot read {path}: {first_line(exc)}") from exc
+    if found.kind in ("foreign", "not-sqlite"):
+        raise NotAnArchive(f"{path} is not a briefings archive: {found.detail}")
+    unwritable = unwritable_reason(path)
+    if found.kind == "absent":
+        if must_exist:
+            raise ArchiveMissing(missing_message(path))
+        if unwritable:
+            raise ArchiveUnusable(f"cannot create the archive at {path}: {unwritable}")
+        return None, path, read_only
+    if unwritable is None:
+        return None, None, read_only
+    if read_only is False:
+        raise ArchiveReadOnly(f"the archive at {path} is read-only: {unwritable}")
+    return read_only_mode(path), None, True
+
+
+def _remove_sqlite_files(path: Path) -> None:
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm", f"{path.name}-journal"):
+        path.with_name(name).unlink(missing_ok=True)

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import stat
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Collection, Iterator
+from contextlib import closing, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +27,9 @@ ENV_DB_URL = "BRIEFINGS_DB_URL"
 SQLITE_BUSY_TIMEOUT_MS = 60_000
 # Execution option of a read transaction: a plain BEGIN on SQLite (never the write lock).
 READ_OPTION = "briefings_read"
+# ``PRAGMA application_id`` of a briefings archive ("BRFS"), set by migration 0008_app_id:
+# how we tell our own SQLite file from another program's before changing anything.
+APPLICATION_ID = 0x42524653
 
 
 def resolve_db_url(url: str | None = None) -> str:
@@ -68,18 +73,32 @@ def is_sqlite(url_or_engine: str | Engine) -> bool:
     return make_url(url_or_engine).get_backend_name() == "sqlite"
 
 
-def make_engine(url: str | None = None, *, immediate: bool = True, **kwargs: Any) -> Engine:
-    """An engine for ``url``. ``immediate=False`` gives plain deferred reads on SQLite."""
+def make_engine(
+    url: str | None = None, *, immediate: bool = True, read_only: str | None = None, **kwargs: Any
+) -> Engine:
+    """An engine for ``url``. ``immediate=False`` gives plain deferred reads on SQLite.
+
+    ``read_only`` (SQLite files): ``"ro"`` opens the file ``mode=ro`` (nothing can be
+    written through it; others may still write); ``"immutable"`` also tells SQLite that no
+    one can (a read-only mount or directory: no -wal or -shm can exist, so none is looked
+    for)."""
     url = resolve_db_url(url)
     if is_sqlite(url):
-        return _sqlite_engine(url, immediate=immediate, **kwargs)
+        return _sqlite_engine(url, immediate=immediate, read_only=read_only, **kwargs)
     kwargs.setdefault("pool_pre_ping", True)
     return create_engine(url, **kwargs)
 
 
-def _sqlite_engine(url: str, *, immediate: bool, **kwargs: Any) -> Engine:
+def _sqlite_engine(url: str, *, immediate: bool, read_only: str | None, **kwargs: Any) -> Engine:
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("timeout", SQLITE_BUSY_TIMEOUT_MS / 1000)
+    path = sqlite_path(url)
+    if read_only and path is not None:
+        # The URL stays the plain file (messages, sqlite_path); the connection is a URI one.
+        uri = read_only_uri(path, immutable=read_only == "immutable")
+        kwargs["creator"] = lambda: sqlite3.connect(
+            uri, uri=True, timeout=connect_args["timeout"], check_same_thread=False
+        )
     engine = create_engine(url, connect_args=connect_args, **kwargs)
 
     @event.listens_for(engine, "connect")
@@ -88,7 +107,7 @@ def _sqlite_engine(url: str, *, immediate: bool, **kwargs: Any) -> Engine:
         dbapi_conn.isolation_level = None
         cur = dbapi_conn.cursor()
         cur.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
-        if make_url(url).database not in (None, "", ":memory:"):
+        if make_url(url).database not in (None, "", ":memory:") and not read_only:
             _switch_to_wal(cur)
         cur.execute("PRAGMA foreign_keys = ON")
         cur.execute("PRAGMA synchronous = NORMAL")
@@ -123,6 +142,110 @@ def _switch_to_wal(cursor: Any) -> None:
                 raise
         time.sleep(pause)
         pause = min(pause * 2, 0.5)
+
+
+def read_only_uri(path: Path, *, immutable: bool = False) -> str:
+    from urllib.parse import quote
+
+    flag = "immutable=1" if immutable else "mode=ro"
+    return f"file:{quote(str(path.resolve()))}?{flag}"
+
+
+# --- what is at an SQLite path ----------------------------------------------------------------
+
+
+def unwritable_reason(path: Path) -> str | None:
+    """Why ``path`` (an SQLite file, existing or not) cannot be written, or None.
+
+    ``os.access`` answers for this process (a read-only mount says EROFS even to root)."""
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        return f"the directory {directory} does not exist"
+    if os.statvfs(directory).f_flag & os.ST_RDONLY:
+        return f"the file system of {directory} is mounted read-only"
+    if path.exists() and not os.access(path, os.W_OK):
+        return f"the file {path} is not writable"
+    if not os.access(directory, os.W_OK | os.X_OK):
+        return f"the directory {directory} is not writable"
+    return None
+
+
+def read_only_mode(path: Path) -> str:
+    """How to open an unwritable archive for reading: ``immutable`` when its directory
+    cannot be written (so no one can have a -wal there to read) and no -wal is there,
+    else ``ro``."""
+    directory = path.parent if str(path.parent) else Path(".")
+    wal = path.with_name(path.name + "-wal")
+    if not os.access(directory, os.W_OK) and not wal.exists():
+        return "immutable"
+    return "ro"
+
+
+@dataclass(frozen=True, slots=True)
+class SqliteFile:
+    """What an SQLite path holds, found without changing it."""
+
+    kind: str  # absent | empty | ours | unmarked | foreign | not-sqlite
+    detail: str = ""
+
+
+def inspect_sqlite_file(path: Path, known_revisions: Collection[str]) -> SqliteFile:
+    """Is ``path`` a briefings archive? Read only (``stat``, then a ``mode=ro`` connection).
+
+    - ``ours``: ``application_id`` is ours;
+    - ``unmarked``: no application id, but Alembic's table at a revision of ours and our
+      tables (an archive made before migration 0008, which marks it);
+    - ``empty``: an empty file or an SQLite file without tables (a new archive);
+    - ``foreign`` / ``not-sqlite``: anything else, never to be touched."""
+    # Never open() the file: closing any descriptor of it drops every POSIX lock this
+    # process holds on it (SQLite's own connections included), and another process would
+    # then take itself for the last one and delete the -wal and -shm under us.
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        return SqliteFile("absent")
+    if stat.S_ISDIR(info.st_mode):
+        return SqliteFile("not-sqlite", "it is a directory")
+    if info.st_size == 0:
+        return SqliteFile("empty")
+    try:
+        return _inspect(path, known_revisions, "ro")
+    except sqlite3.OperationalError as exc:  # a WAL file in a directory we cannot write
+        if "not a database" in str(exc):
+            return SqliteFile("not-sqlite", "it is not an SQLite database")
+        return _inspect(path, known_revisions, "immutable")
+
+
+def _inspect(path: Path, known_revisions: Collection[str], mode: str) -> SqliteFile:
+    uri = read_only_uri(path, immutable=mode == "immutable")
+    with closing(sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)) as conn:
+        try:
+            app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = {
+                r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")
+            }
+        except sqlite3.DatabaseError as exc:
+            if "not a database" in str(exc):
+                return SqliteFile("not-sqlite", "it is not an SQLite database")
+            if "malformed" in str(exc):
+                return SqliteFile("not-sqlite", f"it is a damaged SQLite database ({exc})")
+            raise
+        if app_id == APPLICATION_ID:
+            return SqliteFile("ours")
+        if app_id:
+            return SqliteFile(
+                "foreign", f"another program's SQLite database (application_id {app_id:#x})"
+            )
+        if not tables:
+            return SqliteFile("empty")
+        revision = None
+        if "alembic_version" in tables:
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+            revision = row[0] if row else None
+        if revision in known_revisions and "crawl_run" in tables:
+            return SqliteFile("unmarked")
+        shown = ", ".join(sorted(tables)[:4]) + (", ..." if len(tables) > 4 else "")
+        return SqliteFile("foreign", f"another program's SQLite database (tables: {shown})")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

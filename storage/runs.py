@@ -8,7 +8,8 @@ every request failed). Rules of ``judge_run(stats, finish_reason, kind)``, first
    ``cancelled``, ...): failed, "finish reason X";
 2. spider callbacks raised (``spider_exceptions/*`` > 0): failed;
 3. the pipeline could not store or parse something (``briefings/error`` > 0): failed (for a
-   reparse: a stored page the parser rejects or crashes on);
+   reparse: a stored page the parser rejects or crashes on); "disk full: ..." when the
+   archive refused writes for want of space (``briefings/disk_full``);
 4. a reparse that got this far succeeded (it fetches nothing); an import (kind ``import``,
    history from WARC/WACZ files or the Wayback Machine) is judged by its own records:
    failed when any record could not be read, parsed or stored (``import/failed`` > 0) or
@@ -79,6 +80,8 @@ def judge_run(
         return FAILED, f"{exceptions} spider exception(s)"
     storage_errors = _count(stats, "briefings/error")
     if storage_errors:
+        if stats.get("briefings/disk_full"):
+            return FAILED, f"disk full: {storage_errors} page(s) could not be stored"
         return FAILED, f"{storage_errors} page(s) could not be processed"
     if kind == RunKind.REPARSE:
         return SUCCEEDED, None

@@ -27,6 +27,7 @@ from twisted.python.failure import Failure
 from crawler import gone
 from crawler.extensions import ActiveRun, RunBookkeeping
 from crawler.extract import parse_list
+from crawler.extract.listing import MAX_LIST_PAGES
 from crawler.items import FetchedPage, fetched_page
 from crawler.middlewares import SAFE_SCHEMES, host_allowed
 from crawler.sources import ALLOWED_HOSTS, RevisitMode, start_urls
@@ -210,6 +211,12 @@ class BriefingSpider(scrapy.Spider):
         else:
             walk.missing_in_row = 0
             stats.inc_value("briefings/list_pages")
+            if (page.announced_pages or 0) > MAX_LIST_PAGES:  # bounded by parse_list
+                stats.set_value("briefings/list_pages_capped", page.announced_pages)
+                self.logger.warning(
+                    "list page announces %s pages: walking at most %s", page.announced_pages,
+                    MAX_LIST_PAGES,
+                )  # fmt: skip
             walk.add(page.pages)
             unknown = [i for i in page.items if canonical_url(i.url) not in self.known]
             stats.inc_value("briefings/list_items", len(page.items))

@@ -3,20 +3,33 @@
 
 from __future__ import annotations
 
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
 from typing import Any
 
 import click
 
 from crawler.sources import RevisitMode, source_of_url
-from scheduler.cli.options import db_option, echo_json, fail, json_option
+from scheduler.cli.options import (
+    Seconds,
+    db_option,
+    echo_json,
+    fail,
+    json_option,
+    open_archive,
+)
 from scheduler.render.tables import print_table
 from storage.api import skip_reasons, summarize_stats, values
 
 EXIT_FAILED = 1
 EXIT_BUSY = 3
+# A crawl that hangs (a server that drips, a loop the bounds miss) must not run forever;
+# six hours is about twice a full walk of the ministry's lists at the polite delay.
+DEFAULT_TIMEOUT = 6 * 3600.0
 FIGURES = (
     "requests", "new", "revised", "unchanged", "not_modified", "suspect", "skipped", "errors"
 )  # fmt: skip
@@ -47,7 +60,16 @@ HEADERS = ("req", "new", "rev", "same", "304", "susp", "skip", "err")
     "(instead of an hour after it first looked gone or cut short).",
 )
 @click.option("--wait", is_flag=True, help="When the source is being crawled, wait for it.")
-@click.option("--timeout", type=float, metavar="SECONDS", help="Stop a crawl after this long.")
+@click.option(
+    "--timeout",
+    type=Seconds(allow_zero=True),
+    default=DEFAULT_TIMEOUT,
+    show_default=True,
+    envvar="BRIEFINGS_CRAWL_TIMEOUT",
+    metavar="SECONDS",
+    help='Stop each crawl after this long (its run ends "timeout"); 0: no limit '
+    "(env BRIEFINGS_CRAWL_TIMEOUT).",
+)
 @click.option(
     "-s",
     "--set",
@@ -80,8 +102,9 @@ def crawl_command(
     """Crawl SOURCE (mfa-en, mfa-zh) for new briefings and archive them.
 
     Each source is crawled in its own process, politely (robots.txt, one request at a
-    time, a delay). Exits 1 when a crawl failed, 3 when a source is being crawled by
-    another process (unless --wait).
+    time, a delay). Exits 1 when a crawl failed, timed out (default: after 6 hours) or was
+    stopped (Ctrl-C, SIGTERM: the crawl process stops too, its run ends "stopped"), 3 when a
+    source is being crawled by another process (unless --wait).
 
     \b
     Examples:
@@ -105,9 +128,16 @@ def crawl_command(
             check_options(source, revisit, max_pages, urls)
     except CrawlError as exc:
         fail(str(exc), 2)
+    # The archive must be usable before a crawl starts: a missing directory, another
+    # program's database or a full disk is one line and exit 2 here, not a failed run.
+    with open_archive(db_url, must_exist=False, read_only=False):
+        pass
     results = []
-    with _progress_display(enabled=not as_json) as show:
+    stop = threading.Event()
+    with _progress_display(enabled=not as_json) as show, _stop_on_signals(stop):
         for source, urls in plan:
+            if stop.is_set():
+                break
             results.append(
                 run_crawl(
                     source,
@@ -117,14 +147,35 @@ def crawl_command(
                     max_pages=max_pages,
                     revisit=revisit,
                     settings=scrapy_settings,
-                    timeout=timeout,
+                    timeout=timeout or None,
                     wait=wait,
                     on_progress=show(source),
                     log_file=log_file,
+                    stop_event=stop,
                 )
             )
     _report(results, as_json)
     sys.exit(_exit_code(results))
+
+
+@contextmanager
+def _stop_on_signals(stop: threading.Event) -> Iterator[None]:
+    """SIGTERM / SIGHUP (``timeout 60 briefings crawl``, a closed terminal, systemd) stop
+    the crawl the way Ctrl-C does: the child is told, its run ends "stopped", we exit 1.
+    Without this Python would die at once and leave the crawl running on its own."""
+
+    def handle(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = {sig: signal.signal(sig, handle) for sig in (signal.SIGTERM, signal.SIGHUP)}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _parse_settings(pairs: tuple[str, ...]) -> dict[str, str]:

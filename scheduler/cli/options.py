@@ -4,6 +4,7 @@ the one way it fails, and the one way it prints JSON."""
 from __future__ import annotations
 
 import json
+import math
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,6 +31,39 @@ since_option = click.option(
 until_option = click.option(
     "--until", type=click.DateTime(["%Y-%m-%d"]), help="Held on or before (YYYY-MM-DD)."
 )
+
+
+MAX_SECONDS = (
+    1000 * 366 * 86400
+)  # far beyond any real use; a timedelta or a date overflows near 10^4 years
+
+
+class Seconds(click.ParamType[float]):
+    """A duration in seconds on the command line: finite and positive (``nan`` would be a
+    deadline that never fires, ``inf`` one that overflows); ``allow_zero``: 0 means none."""
+
+    name = "seconds"
+
+    def __init__(self, *, allow_zero: bool = False) -> None:
+        self.allow_zero = allow_zero
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            seconds = float(value)
+        else:
+            try:
+                seconds = float(str(value).strip())
+            except ValueError:
+                self.fail(f"{value!r} is not a number of seconds", param, ctx)
+        if not math.isfinite(seconds):
+            self.fail(f"{value!r} is not a finite number of seconds", param, ctx)
+        if seconds < 0 or (seconds == 0 and not self.allow_zero):
+            self.fail(
+                f"{value!r} must be {'0 or more' if self.allow_zero else 'positive'}", param, ctx
+            )
+        if seconds > MAX_SECONDS:
+            self.fail(f"{value!r} is more than 1000 years", param, ctx)
+        return seconds
 
 
 class CommandError(click.ClickException):
@@ -63,13 +97,15 @@ def open_archive(
     db_url: str | None,
     *,
     must_exist: bool = True,
-    read_only: bool = False,
+    read_only: bool | None = None,
     migrate: bool = True,
 ) -> Iterator[Archive]:
     """The archive a command works on, with every library error as a command error.
 
     Read commands pass ``must_exist=True`` (the default): a missing SQLite file is an
-    error, never a new empty archive.
+    error, never a new empty archive. ``read_only=None`` (the default): an archive that
+    cannot be written (read-only mount, file or directory) is opened for reading, so every
+    read works and a write fails with "the archive at X is read-only" (exit 2).
     """
     with archive_errors():
         archive = Archive.open(db_url, must_exist=must_exist, read_only=read_only, migrate=migrate)

@@ -154,7 +154,9 @@ def test_timeout_stops_the_crawl_cleanly(mfa_server: SiteMock, db_url: str) -> N
     assert result.status == "timeout"
     with opened(db_url) as engine:
         (run,) = run_rows(engine)
-        assert run.status == "failed" and run.finish_reason == "shutdown"  # SIGTERM: clean close
+        assert (
+            run.status == "failed" and run.finish_reason == "timeout"
+        )  # SIGTERM: clean close, our reason
         assert 0 < count(engine, Briefing) < 40
         assert_consistent(engine)
         assert lease.current(engine, "mfa-en") is None  # released

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0009_fts_batch"
-down_revision: str | None = "0007_alignment"
+down_revision: str | None = "0008_app_id"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
