@@ -120,9 +120,15 @@ def day(value: datetime | None) -> date | None:
     return value.date() if value else None
 
 
+# json.dumps escapes C0 controls but passes DEL and the C1 controls (U+0080-U+009F, e.g. the
+# 8-bit CSI) through; a terminal obeys them. As \u escapes they stay the same JSON value.
+_JSON_CONTROLS = {c: f"\\u{c:04x}" for c in range(0x7F, 0xA0)}
+
+
 def echo_json(data: Any) -> None:
-    """JSON on stdout, UTF-8, never ASCII-escaped."""
-    click.echo(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    """JSON on stdout, UTF-8, never ASCII-escaped, but no raw terminal control in it."""
+    text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+    click.echo(text.translate(_JSON_CONTROLS))
 
 
 def stdout_is_terminal() -> bool:
