@@ -30,6 +30,7 @@ The hot paths (a new briefing, an unchanged revisit) stay a handful of statement
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -48,6 +49,7 @@ from storage.importing.provenance import store_provenance  # history import (iss
 from storage.models import Briefing, BriefingLocation, Capture, ChangeEvent, Version, table_of
 from storage.versions import (
     EventContext,
+    VersionRef,
     diff_for,
     insert_version,
     inserted_id,
@@ -324,22 +326,8 @@ class CaptureRecorder:
         so that version is current, and its URL is the briefing's already."""
         briefing, data = self.briefing, self.derived.data
         assert briefing is not None and data is not None
-        ref = insert_version(
-            self.session,
-            briefing_id=briefing.id,
-            location_id=location.id,
-            number=1,
-            data=data,
-            uids=diff_for(self.conn, list(data.get("exchanges") or []), None).uids_after,
-            cause=VersionCause.PAGE,
-            parser_version=self.fetch.parser_version or "unknown",
-            capture_id=self.capture_id,
-            observed=self.now,
-            content=self.content_hash,
-            fingerprints=self.derived.fingerprints,
-            is_latest=True,
-            replaced_chars=self.fetch.replaced_chars,
-        )
+        uids = diff_for(self.conn, list(data.get("exchanges") or []), None).uids_after
+        ref = self._insert_version(briefing, location, 1, uids, is_latest=True)
         self.version_id = ref.id
         briefing.title = data.get("title") or briefing.title  # as refresh_current sets it
         return ref.number
@@ -492,6 +480,34 @@ class CaptureRecorder:
 
     # -- versions and events --------------------------------------------------------------------
 
+    def _insert_version(
+        self,
+        briefing: Briefing,
+        location: BriefingLocation,
+        number: int,
+        uids: Sequence[str],
+        *,
+        is_latest: bool = False,
+    ) -> VersionRef:
+        """The version row of what this capture fetched (``insert_version``'s fields)."""
+        assert self.derived.data is not None
+        return insert_version(
+            self.session,
+            briefing_id=briefing.id,
+            location_id=location.id,
+            number=number,
+            data=self.derived.data,
+            uids=uids,
+            cause=VersionCause.PAGE,
+            parser_version=self.fetch.parser_version or "unknown",
+            capture_id=self.capture_id,
+            observed=self.now,
+            content=self.content_hash,
+            fingerprints=self.derived.fingerprints,
+            is_latest=is_latest,
+            replaced_chars=self.fetch.replaced_chars,
+        )
+
     def _write_version(
         self,
         location: BriefingLocation,
@@ -510,21 +526,7 @@ class CaptureRecorder:
         if diff is None:
             diff = diff_for(self.conn, exchanges, before, after)
         number = 1 if first else timeline.next_number(self.session, briefing.id)
-        ref = insert_version(
-            self.session,
-            briefing_id=briefing.id,
-            location_id=location.id,
-            number=number,
-            data=data,
-            uids=diff.uids_after,
-            cause=VersionCause.PAGE,
-            parser_version=self.fetch.parser_version or "unknown",
-            capture_id=self.capture_id,
-            observed=self.now,
-            content=self.content_hash,
-            fingerprints=self.derived.fingerprints,
-            replaced_chars=self.fetch.replaced_chars,
-        )
+        ref = self._insert_version(briefing, location, number, diff.uids_after)
         # Numbers follow observed time across all lines: an older capture, or a line whose
         # fetch comes before another line's latest version, renumbers (rarely anything).
         if not first and timeline.renumber(self.session, briefing.id):
