@@ -11,8 +11,8 @@ page again unchanged, every fifth with one word edited, and every eleventh with 
 half of its paragraphs missing (a truncation: suspect); the third, dated a month before
 the first, every seventh page with a word changed (old captures arriving late: renumbering). Rows are dumped in id order with
 times that the write path stamps itself (``created_at``) left out and exchange uids (random)
-replaced by the order of their first appearance. The FTS5 index is checked with its own
-``integrity-check`` and its hits for a few terms are part of the dump.
+replaced by the order of their first appearance. The FTS5 indexes are checked with their own
+``integrity-check`` and what search finds for a few terms is part of the dump.
 """
 
 from __future__ import annotations
@@ -122,19 +122,38 @@ def dump(db: Path) -> dict[str, Any]:
         # (a sqlite3.Row iterates over its values: the names are its keys())
         names = [k for k in rows[0].keys() if k not in SKIP] if rows else []  # noqa: SIM118
         out[table] = [{k: canon(k, row[k]) for k in names} for row in rows]
-    conn.execute("INSERT INTO exchange_fts(exchange_fts, rank) VALUES ('integrity-check', 1)")
-    out["fts_hits"] = {
-        term: [
-            r[0]
-            for r in conn.execute(
-                "SELECT rowid FROM exchange_fts WHERE exchange_fts MATCH ? ORDER BY rowid",
-                (f'"{term}"',),
-            )
-        ]
-        for term in TERMS
-    }
-    out["fts_rows"] = conn.execute("SELECT count(*) FROM exchange_fts_docsize").fetchone()[0]
+    indexes = [
+        name
+        for (name,) in conn.execute(
+            "SELECT name FROM sqlite_master WHERE name IN ('exchange_fts', 'exchange_words')"
+        )
+    ]
+    for name in indexes:  # with two indexes each holds part of the rows: the index's own check
+        rank = 1 if indexes == ["exchange_fts"] else 0
+        conn.execute(f"INSERT INTO {name}({name}, rank) VALUES ('integrity-check', {rank})")
+    out["fts_hits"] = search_hits(db)
+    out["fts_rows"] = sum(
+        conn.execute(f"SELECT count(*) FROM {name}_docsize").fetchone()[0] for name in indexes
+    )
     return out
+
+
+def search_hits(db: Path) -> dict[str, list[Any]]:
+    """What ``storage.search`` finds for each of TERMS (every version): one search index or
+    two, the same exchanges."""
+    from sqlalchemy import create_engine
+
+    from storage.search import SearchOptions, search
+
+    engine = create_engine(f"sqlite:///{db}")
+    options = SearchOptions(include_removed=True, limit=100_000)
+    with engine.connect() as conn:
+        hits = {
+            term: sorted([h.briefing_id, h.version, h.index] for h in search(conn, term, options))
+            for term in TERMS
+        }
+    engine.dispose()
+    return hits
 
 
 def compare(a: dict[str, Any], b: dict[str, Any]) -> int:

@@ -17,13 +17,24 @@ answers word-start terms from a word index (below); snippets use ``term_regex``.
 letters and digits that make a word are spelled out in ``WORD_CHARS``, not left to each
 engine's locale.
 
-- SQLite: an FTS5 table with the ``trigram`` tokenizer (``exchange_fts``, external content
-  over ``exchange``, kept in sync by triggers; migration 0002) answers terms of 3+ characters,
-  ranked by ``bm25``. A trigram index cannot answer 1-2 character terms (``台湾`` is two), so
-  those become escaped ``LIKE`` conditions; a query made only of short terms is a ``LIKE``
-  scan of the latest versions, newest briefings first, which stops as soon as ``limit`` hits
-  are found (short terms are common words, so the scan is short). The word-start check is
-  ``word_match(text, term)``, a Python function registered on the connection.
+- SQLite: two FTS5 indexes over ``exchange`` (``storage.ftsindex`` writes them): a row of
+  Latin, Greek or Cyrillic text (almost every English exchange) is in ``exchange_words``
+  (the ``unicode61`` word tokenizer, migration 0011), every other row (any Chinese) in
+  ``exchange_fts`` (``trigram``, substring matching, migration 0002). Both answer terms of
+  3+ characters and search asks both at once (``UNION ALL``): the trigram one with every
+  term as a substring, the words one with each term as a phrase of its words, the last one
+  a prefix (``words_query``: a superset of the rows where the term starts a word), or not at
+  all when a term cannot occur in a words row (Chinese). Each index ranks by its own
+  ``bm25``, and the two scores are not comparable (each index has its own word
+  frequencies: an English word is rare among Chinese rows), so the words matches come first,
+  then the trigram ones: for a query in a spaced script, the exchanges written in one
+  before the Chinese ones that quote it. A trigram index cannot answer 1-2 character
+  terms (``台湾`` is two), so those become escaped ``LIKE`` conditions; a query made only of
+  short terms is a ``LIKE`` scan of the latest versions, newest briefings first, which stops
+  as soon as ``limit`` hits are found (short terms are common words, so the scan is short).
+  The word-start check is ``word_match(text, term)``, a Python function registered on the
+  connection; a substring term found through the word index is checked by
+  ``text_has(text, term)``.
 - PostgreSQL: a word-start term is looked up in the word index (migration 0010:
   ``exchange.search_words``, the lower-cased words split exactly at ``WORD_CHARS``, and its
   GIN index; ``term_words``): ``sanction`` is ``'sanction':*``, which is the word-start test
@@ -52,6 +63,7 @@ from typing import Any
 from sqlalchemy import Connection, text
 
 from storage.errors import BadQuery
+from storage.ftsindex import WORDS_ONLY
 
 MIN_FTS_CHARS = 3  # the trigram tokenizer indexes nothing shorter
 MAX_TERMS = 32  # bounds the SQL expression depth and the number of bound parameters
@@ -72,6 +84,12 @@ SQLITE_OBJECTS = (
     "exchange_fts_ai",
     "exchange_fts_ad",
     "exchange_fts_au",
+    "exchange_words",
+    "exchange_words_data",
+    "exchange_words_idx",
+    "exchange_words_docsize",
+    "exchange_words_config",
+    "exchange_words_ad",
 )
 POSTGRESQL_OBJECTS = (
     "ix_exchange_question_trgm",
@@ -260,6 +278,42 @@ def term_words(term: str) -> tuple[str, bool] | None:
     return " & ".join(parts), exact
 
 
+# SQLite's word index (``storage.ftsindex``): the text a words row can hold, and characters
+# its tokenizer certainly keeps in a word (a subset: tests/storage/test_words_index.py).
+_WORDS_ROW_TEXT = re.compile(f"[{WORDS_ONLY}]*")
+_SURELY_A_TOKEN = re.compile(
+    "[0-9A-Za-z\u00aa\u00b5\u00ba\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u012f\u0131-\u0180"
+    "\u0386\u0388-\u03f5\u0400-\u0481\u048a-\u0527\u1e00-\u1eff]"
+)
+
+
+def words_query(terms: list[str]) -> str | None:
+    """The FTS5 query of ``exchange_words`` that finds (among others) every words row where
+    all ``terms`` match as search matches them; ``""`` when no term has a word to look up
+    (every words row is a candidate), None when no words row can hold them all.
+
+    Each lower-cased term is a phrase of its words, the last one a prefix when the term ends
+    inside a word: ``"south china se" *``. The tokenizer cuts a words row's text at least
+    wherever ``WORD_CHARS`` does and folds case as ``str.lower()`` does, so where a term
+    starts a word of the text, its words are consecutive tokens there. Candidates are then
+    checked exactly (``word_match``, ``text_has``)."""
+    phrases = []
+    for term in terms:
+        lowered = term.lower()
+        if not _WORDS_ROW_TEXT.fullmatch(lowered):
+            return None  # a character no words row holds (Chinese): only trigram rows
+        if _SURELY_A_TOKEN.search(lowered):
+            prefix = " *" if _WORD_CHAR_RE.match(lowered[-1]) else ""
+            phrases.append(fts5_string(lowered) + prefix)
+    return " AND ".join(phrases)
+
+
+def text_has(value: str | None, term: str) -> bool:
+    """SQLite's ``text_has(text, term)``: lower-case ``term`` occurs in ``text``, ignoring
+    case as the trigram index does (SQLite's ``LIKE`` ignores the case of ASCII only)."""
+    return value is not None and term in value.lower()
+
+
 @lru_cache(maxsize=256)
 def _compiled(pattern: str) -> re.Pattern[str]:
     return re.compile(pattern, re.IGNORECASE)
@@ -284,11 +338,12 @@ def word_match(value: str | None, term: str) -> bool:
 
 
 def register_sqlite_functions(conn: Connection) -> None:
-    """Make ``word_match`` callable in SQL, once per SQLite connection."""
+    """Make ``word_match`` and ``text_has`` callable in SQL, once per SQLite connection."""
     info = conn.connection.info
     if not info.get("briefings_word_match"):
         dbapi: Any = conn.connection.driver_connection
         dbapi.create_function("word_match", 2, word_match, deterministic=True)
+        dbapi.create_function("text_has", 2, text_has, deterministic=True)
         info["briefings_word_match"] = True
 
 
@@ -407,6 +462,44 @@ def _scope(options: SearchOptions) -> tuple[str, str]:
 _RECENT_ORDER = "b.held_on DESC, b.id DESC, v.number DESC, e.position"
 
 
+def _sqlite_matches(long_terms: list[str], params: dict[str, Any], *, ranked: bool) -> str:
+    """The rows of both FTS5 indexes that match every 3+ character term: ``id``, ``src``
+    (1: from the word index, whose matches ``_words_checks`` still checks) and, ranked,
+    ``bm25`` (each index's own)."""
+    params["match"] = " AND ".join(fts5_string(t) for t in long_terms)
+    bm25 = ", bm25(exchange_fts) AS bm25" if ranked else ""
+    parts = [
+        f"SELECT rowid AS id, 0 AS src{bm25} FROM exchange_fts WHERE exchange_fts MATCH :match"
+    ]
+    words = words_query(long_terms)
+    if words:
+        params["words"] = words
+        bm25 = ", bm25(exchange_words) AS bm25" if ranked else ""
+        parts.append(
+            f"SELECT rowid AS id, 1 AS src{bm25} FROM exchange_words WHERE exchange_words MATCH :words"
+        )
+    elif words is not None:  # no word to look up ("..."): every words row, checked
+        parts.append(
+            f"SELECT id, 1 AS src{', 0.0 AS bm25' if ranked else ''} FROM exchange_words_docsize"
+        )
+    return "\n            UNION ALL ".join(parts)
+
+
+def _words_checks(long_terms: list[str], params: dict[str, Any]) -> list[str]:
+    """A word-index match is a candidate: a substring term (the word-start ones are checked
+    by ``_word_start_clauses`` for every row) must really occur in it."""
+    clauses = []
+    for i, term in enumerate(long_terms):
+        if starts_a_word(term):
+            continue
+        name = f"s{i}"
+        params[name] = term.lower()
+        clauses.append(
+            f"(m.src = 0 OR text_has(e.question, :{name}) OR text_has(e.answer, :{name}))"
+        )
+    return clauses
+
+
 def _sqlite_sql(
     terms: list[str], options: SearchOptions, params: dict[str, Any], *, top_k: int | None
 ) -> str:
@@ -419,23 +512,23 @@ def _sqlite_sql(
         scope,
         *_filters(options, params, "LIKE"),
         *_term_clauses(short_terms, params, "LIKE"),
+        *_words_checks(long_terms, params),
         *_word_start_clauses(terms, params, sqlite=True),  # last: the dearest
     ]
     if not long_terms:
         return f"""SELECT {_COLUMNS}, NULL AS score, {flags}
             FROM {_FROM} WHERE {" AND ".join(where)}
             ORDER BY {_RECENT_ORDER} LIMIT :limit"""
-    params["match"] = " AND ".join(fts5_string(t) for t in long_terms)
+    matches = _sqlite_matches(long_terms, params, ranked=True)
     params["top_k"] = top_k if top_k is not None else -1  # LIMIT -1: no limit
-    return f"""WITH ranked AS (
-            SELECT rowid AS id, bm25(exchange_fts) AS bm25 FROM exchange_fts
-            WHERE exchange_fts MATCH :match ORDER BY bm25 LIMIT :top_k)
-        SELECT {_COLUMNS}, -ranked.bm25 AS score, {flags}
-        FROM ranked JOIN exchange e ON e.id = ranked.id
+    return f"""WITH m AS (
+            SELECT id, src, bm25 FROM ({matches}) ORDER BY src DESC, bm25 LIMIT :top_k)
+        SELECT {_COLUMNS}, -m.bm25 AS score, {flags}
+        FROM m JOIN exchange e ON e.id = m.id
             JOIN version v ON v.id = e.version_id
             JOIN briefing b ON b.id = e.briefing_id
         WHERE {" AND ".join(where)}
-        ORDER BY ranked.bm25, {_RECENT_ORDER} LIMIT :limit"""
+        ORDER BY m.src DESC, m.bm25, {_RECENT_ORDER} LIMIT :limit"""
 
 
 # What ranking reads: the stored English tsvector of migration 0003, the value of
@@ -579,7 +672,11 @@ def monthly_counts(
     long_terms = [t for t in terms if len(t) >= MIN_FTS_CHARS] if sqlite else []
     short_terms = [t for t in terms if len(t) < MIN_FTS_CHARS]
     matching = (
-        [*_term_clauses(short_terms, params, like), *_word_start_clauses(terms, params, True)]
+        [
+            *_term_clauses(short_terms, params, like),
+            *_words_checks(long_terms, params),
+            *_word_start_clauses(terms, params, True),
+        ]
         if sqlite
         else _pg_match_clauses(terms, params)
     )
@@ -588,9 +685,8 @@ def monthly_counts(
     if sqlite:
         register_sqlite_functions(conn)
         if long_terms:
-            params["match"] = " AND ".join(fts5_string(t) for t in long_terms)
-            source = """(SELECT rowid AS id FROM exchange_fts WHERE exchange_fts MATCH :match)
-                AS matched JOIN exchange e ON e.id = matched.id
+            matches = _sqlite_matches(long_terms, params, ranked=False)
+            source = f"""({matches}) AS m JOIN exchange e ON e.id = m.id
                 JOIN version v ON v.id = e.version_id
                 JOIN briefing b ON b.id = e.briefing_id"""
         month = "strftime('%Y-%m', b.held_on)"

@@ -48,7 +48,8 @@ INSERT_VERSION = insert(VERSION)
 # RETURNING makes SQLAlchemy send the rows as one multi-row INSERT ("insertmanyvalues")
 # instead of one INSERT per row, and hands back the ids the search index is written for at
 # commit (``storage.ftsindex``: one FTS5 statement per transaction, not per version).
-INSERT_EXCHANGES = insert(EXCHANGE).returning(EXCHANGE.c.id)
+# (ids in the order of the rows: the search index routes each row by its text)
+INSERT_EXCHANGES = insert(EXCHANGE).returning(EXCHANGE.c.id, sort_by_parameter_order=True)
 INSERT_EVENTS = insert(CHANGE_EVENT)
 EXCHANGE_UIDS = (
     select(EXCHANGE.c.uid)
@@ -173,7 +174,8 @@ def insert_version(
         if fingerprints is None:
             fingerprints = [exchange_fingerprint(ex) for ex in exchanges]
         rows = exchange_rows(version, briefing_id, exchanges, list(uids), fingerprints)
-        ftsindex.note(session, conn.execute(INSERT_EXCHANGES, rows).scalars())
+        ids = conn.execute(INSERT_EXCHANGES, rows).scalars()
+        ftsindex.note(session, ids, [(row["question"], row["answer"]) for row in rows])
     return version
 
 
