@@ -47,7 +47,9 @@ DEFAULT_WAYBACK_URL = "https://web.archive.org"
     "--workers",
     type=click.IntRange(0, 1),
     default=None,
-    help="Processes parsing files while this one stores: 0 or 1 [default: 1 on 2+ CPUs].",
+    envvar="BRIEFINGS_IMPORT_WORKERS",
+    help="Processes parsing files while this one stores: 0 or 1 "
+    "(env BRIEFINGS_IMPORT_WORKERS) [default: 1 on 2+ CPUs].",
 )
 @json_option
 @db_option

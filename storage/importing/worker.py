@@ -33,7 +33,7 @@ import threading
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from typing import IO
 
 from storage.fetch import Fetch
@@ -148,21 +148,30 @@ class ParseWorker:
         finished = False
         try:
             jobs.send(job)
-            while (chunk := self._receive(inbox, job)) is not None:
+            while (chunk := self._receive(inbox)) is not None:
                 yield from chunk
             finished = True
+        except _Died as died:
+            yield Failed(job.name, f"the parse worker died ({_exit_text(died.code)})")
         finally:
             if not finished:
                 self.close()
 
-    def _receive(self, inbox: Connection, job: WarcJob) -> list[Settled] | None:
-        """The next chunk; None at the job's end. A dead child is a ``Failed`` chunk."""
+    def _receive(self, inbox: Connection) -> list[Settled] | None:
+        """The next chunk; None at the job's end; ``_Died`` when the child is gone.
+
+        The child's exit is watched besides the pipe: one that died before it took its end
+        of the pipe (while spawn started it) leaves a copy of it open in this process
+        (``multiprocessing.resource_sharer``), and the pipe would never say EOF."""
+        sentinel = self.process.sentinel if self.process is not None else None
         try:
-            chunk: list[Settled] | None = inbox.recv()
+            # What the child sent before it exited is still read first.
+            if sentinel is None or inbox in wait([inbox, sentinel]):
+                chunk: list[Settled] | None = inbox.recv()
+                return chunk
         except (EOFError, OSError):
-            code = self._reap()
-            return [Failed(job.name, f"the parse worker died ({_exit_text(code)})")]
-        return chunk
+            pass
+        raise _Died(self._reap())
 
     def _running(self) -> tuple[Connection, Connection]:
         if self.process is None or self.jobs is None or self.inbox is None:
@@ -204,9 +213,13 @@ class ParseWorker:
         process = self.process
         if process is not None:
             process.join(STOP_SECONDS)
-        code = process.exitcode if process is not None else None
-        self.close()
-        return code
+        return process.exitcode if process is not None else None
+
+
+class _Died(Exception):
+    def __init__(self, code: int | None) -> None:
+        super().__init__(code)
+        self.code = code
 
 
 def _exit_text(code: int | None) -> str:

@@ -24,7 +24,7 @@ def provenance_rows(db_url: str) -> int:
         engine.dispose()
 
 
-def test_a_killed_import_resumes_without_duplicates(db_url, tmp_path) -> None:
+def test_a_killed_import_resumes_without_duplicates(db_url, tmp_path, workers) -> None:
     pages = site_pages(EN_FOLDER) + site_pages(ZH_FOLDER)
     records = [
         Rec(url, body, date=f"2020-07-{10 + day:02d}T08:00:00Z")
