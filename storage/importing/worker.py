@@ -184,7 +184,14 @@ class ParseWorker:
                 name="briefings-import-parse",
                 daemon=True,  # never outlives a parent that exits without close()
             )
-            process.start()
+            # Born with SIGINT blocked (the mask survives fork and exec): a Ctrl-C while
+            # the child is still starting, before it can ignore SIGINT, would print its
+            # KeyboardInterrupt traceback. One that comes now is this process's, not lost.
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                process.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             # Only the child's copies stay open: its death is then the inbox's end (EOF).
             jobs_out.close()
             outbox.close()
@@ -237,6 +244,7 @@ def _exit_text(code: int | None) -> str:
 def serve(jobs: Connection, results: Connection, parent_pid: int) -> None:
     """The child's main: jobs until the parent closes the pipe (or dies)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C, and stops us
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked since birth
     if not die_with_parent(parent_pid):
         return
     outbox = _Outbox(results)
