@@ -147,7 +147,7 @@ class ParseWorker:
         jobs, inbox = self._running()
         finished = False
         try:
-            jobs.send(job)
+            self._send(jobs, job)
             while (chunk := self._receive(inbox)) is not None:
                 yield from chunk
             finished = True
@@ -156,6 +156,12 @@ class ParseWorker:
         finally:
             if not finished:
                 self.close()
+
+    def _send(self, jobs: Connection, job: WarcJob) -> None:
+        try:
+            jobs.send(job)
+        except OSError as exc:  # a child that died since its last job
+            raise _Died(self._reap()) from exc
 
     def _receive(self, inbox: Connection) -> list[Settled] | None:
         """The next chunk; None at the job's end; ``_Died`` when the child is gone.
