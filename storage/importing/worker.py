@@ -182,11 +182,11 @@ class ParseWorker:
     def _running(self) -> tuple[Connection, Connection]:
         if self.process is None or self.jobs is None or self.inbox is None:
             context = multiprocessing.get_context("spawn")
-            jobs_out, jobs_in = context.Pipe(duplex=False)
-            inbox, outbox = context.Pipe(duplex=False)
+            child_jobs, jobs = context.Pipe(duplex=False)  # (reading end, writing end)
+            inbox, child_results = context.Pipe(duplex=False)
             process = context.Process(
                 target=serve,
-                args=(jobs_out, outbox, os.getpid()),
+                args=(child_jobs, child_results, os.getpid()),
                 name="briefings-import-parse",
                 daemon=True,  # never outlives a parent that exits without close()
             )
@@ -199,9 +199,9 @@ class ParseWorker:
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             # Only the child's copies stay open: its death is then the inbox's end (EOF).
-            jobs_out.close()
-            outbox.close()
-            self.process, self.jobs, self.inbox = process, jobs_in, inbox
+            child_jobs.close()
+            child_results.close()
+            self.process, self.jobs, self.inbox = process, jobs, inbox
         return self.jobs, self.inbox
 
     def close(self) -> None:
