@@ -9,9 +9,12 @@ over the same WARC, side by side in one run.
 2. **bare**: a process that reads the WARC with warcio's ``ArchiveIterator`` and parses
    each response with ``crawler.extract.parse_html`` (no storage);
 3. **import**: a process that runs ``Archive.import_files`` on the same WARC into a fresh
-   SQLite file; and a **profile** process: the same stages run one by one with their CPU
-   time counted (read: warcio + HTTP checks; parse: ``decide`` → ``parse_html``;
-   prepare: hashes, JSON and compression; store: ``Archive.record_fetches``).
+   SQLite file, with its default parse worker (``storage.importing.worker``: read, parse
+   and prepare in a child process while the importer stores; its CPU and peak RSS are
+   printed too; ``--inline`` also times ``workers=0``); and a **profile** process: the same
+   stages run one by one in one thread with their CPU time counted (read: warcio + HTTP
+   checks; parse: ``decide`` → ``parse_html``; prepare: hashes, JSON and compression; IPC:
+   pickling the worker's results and back; store: ``Archive.record_fetches``).
 
 Prints pages/s of each, the ratio import/bare (target >= 0.7), CPU ms per page by stage,
 and the peak RSS of each process (target < 250 MB). Figures, not assertions.
@@ -23,6 +26,7 @@ import argparse
 import contextlib
 import io
 import json
+import pickle
 import resource
 import subprocess
 import sys
@@ -85,18 +89,25 @@ def child_bare(warc: str) -> dict[str, Any]:
     }
 
 
-def child_import(warc: str, db: str) -> dict[str, Any]:
+def child_import(warc: str, db: str, workers: str = "default") -> dict[str, Any]:
+    """``Archive.import_files``: by default with its parse worker (``storage.importing.worker``)
+    reading and parsing while this process stores; ``workers`` "0": all inline."""
     from storage.api import Archive
+
+    workers_arg = None if workers == "default" else int(workers)
 
     archive = Archive.open(f"sqlite:///{db}", must_exist=False)
     start, cpu = time.perf_counter(), time.process_time()
-    summary = archive.import_files([warc])
+    summary = archive.import_files([warc], workers=workers_arg)  # None: the default
     seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     archive.close()
+    worker = resource.getrusage(resource.RUSAGE_CHILDREN)  # the parse worker, joined
     return {
         "pages": summary.imported,
         "seconds": seconds,
         "cpu": cpu,
+        "worker_cpu": worker.ru_utime + worker.ru_stime,
+        "worker_peak_rss_kb": worker.ru_maxrss,
         "outcomes": dict(summary.outcomes),
         "failed": summary.failed,
     }
@@ -106,6 +117,8 @@ def child_profile(warc: str, db: str) -> dict[str, Any]:
     """The import's stages one after another (as ``Importer`` runs them, one thread), with
     the CPU time of each: read (warcio + HTTP checks), parse (``decide``), hashing (body
     sha256, content hash, exchange fingerprints), compression (zlib), JSON (``to_dict``),
+    IPC (what the parse worker's results cost to pickle and unpickle, ``CHUNK`` at a time: in
+    the worker path the worker pays the first and the storing process the second),
     then the store split into SQL statements (time inside the DBAPI's ``execute``), the
     search index (``storage.ftsindex``, at commit; 0 where a trigger does it), commit, and
     the rest of it (capture rules, SQLAlchemy, building rows)."""
@@ -119,6 +132,7 @@ def child_profile(warc: str, db: str) -> dict[str, Any]:
     from storage.importing.decide import decide, is_wanted_url
     from storage.importing.importer import BATCH
     from storage.importing.records import ArchivedResponse, read_warc
+    from storage.importing.worker import CHUNK, Decided
 
     cpu = dict.fromkeys(
         (
@@ -127,6 +141,8 @@ def child_profile(warc: str, db: str) -> dict[str, Any]:
             "hashing",
             "compression",
             "JSON",
+            "IPC (pickle)",
+            "IPC (unpickle)",
             "store: SQL statements",
             "store: search index",
             "store: commit",
@@ -190,6 +206,16 @@ def child_profile(warc: str, db: str) -> dict[str, Any]:
         event.listen(Session, "after_commit", after_commit)
     pages, batch, store = 0, [], 0.0
 
+    def ipc(chunk: list[Any]) -> list[Any]:
+        """The chunk through pickle as the worker sends it (``Decided`` results)."""
+        t = time.process_time()
+        data = pickle.dumps([Decided(f, "x") for f in chunk], pickle.HIGHEST_PROTOCOL)
+        cpu["IPC (pickle)"] += time.process_time() - t
+        t = time.process_time()
+        back = [d.result for d in pickle.loads(data)]
+        cpu["IPC (unpickle)"] += time.process_time() - t
+        return back
+
     def flush() -> float:
         t = time.process_time()
         archive.record_fetches(batch)
@@ -212,10 +238,14 @@ def child_profile(warc: str, db: str) -> dict[str, Any]:
                 continue
             batch.append(fetch.prepared())
             pages += 1
+            if len(batch) % CHUNK == 0:
+                batch[-CHUNK:] = ipc(batch[-CHUNK:])
             if len(batch) == BATCH:
                 store += flush()
                 batch = []
     if batch:
+        if tail := len(batch) % CHUNK:  # the last chunk, short
+            batch[-tail:] = ipc(batch[-tail:])
         store += flush()
     archive.close()
     others = sum(v for k, v in cpu.items() if k.startswith("store:"))
@@ -235,6 +265,9 @@ def run_child(*args: str) -> tuple[dict[str, Any], float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--count", type=int, default=5000)
+    parser.add_argument(
+        "--inline", action="store_true", help="also time the import without its parse worker"
+    )
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -253,6 +286,11 @@ def main() -> None:
         print(f"WARC: {len(paths)} transcript responses, {size:.1f} MB gzipped")
         bare, bare_rss = run_child("bare", str(warc))
         full, full_rss = run_child("import", str(warc), str(root / "import.db"))
+        inline, inline_rss = (
+            run_child("import", str(warc), str(root / "inline.db"), "0")
+            if args.inline
+            else ({}, 0.0)
+        )
         profile, _ = run_child("profile", str(warc), str(root / "profile.db"))
     bare_rate = bare["pages"] / bare["seconds"]
     full_rate = full["pages"] / full["seconds"]
@@ -264,9 +302,22 @@ def main() -> None:
         f"import (briefings import):    {full_rate:7.1f} pages/s  "
         f"CPU {1000 * full['cpu'] / full['pages']:.1f} ms/page  peak RSS {full_rss:.0f} MiB"
     )
+    print(
+        f"  its parse worker:                          "
+        f"CPU {1000 * full['worker_cpu'] / full['pages']:.1f} ms/page  "
+        f"peak RSS {full['worker_peak_rss_kb'] / 1024:.0f} MiB"
+    )
+    if inline:
+        inline_rate = inline["pages"] / inline["seconds"]
+        print(
+            f"import --workers 0 (inline):  {inline_rate:7.1f} pages/s  "
+            f"CPU {1000 * inline['cpu'] / inline['pages']:.1f} ms/page  "
+            f"peak RSS {inline_rss:.0f} MiB"
+        )
     print(f"ratio import/bare: {full_rate / bare_rate:.2f} (target >= 0.7)")
     print(f"import outcomes: {full['outcomes']}, failed {full['failed']}")
-    print("CPU ms per page by stage (profile run, one thread):")
+    print("CPU ms per page by stage (profile run, one thread; the worker path runs read")
+    print("to IPC (pickle) in the worker, IPC (unpickle) and the store in the importer):")
     for stage, ms in profile["cpu_ms_per_page"].items():
         print(f"  {stage:28s} {ms:6.2f}")
     print(f"  {'total':28s} {sum(profile['cpu_ms_per_page'].values()):6.2f}")

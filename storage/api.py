@@ -882,15 +882,21 @@ class Archive:
     # -- history import (issue 18): WARC/WACZ files and the Wayback Machine ------------------
 
     def import_files(
-        self, paths: Sequence[str], *, progress: ImportProgress | None = None
+        self,
+        paths: Sequence[str],
+        *,
+        progress: ImportProgress | None = None,
+        workers: int | None = None,
     ) -> ImportSummary:
         """Import WARC (.warc, .warc.gz) and WACZ files under one run of kind ``import``:
         every response of a source's list or transcript URL becomes a capture observed at
-        its WARC-Date (``storage.importing``); records imported before are skipped."""
+        its WARC-Date (``storage.importing``); records imported before are skipped.
+        ``workers``: parse worker processes, 0 (parse inline) or 1; None: 1 on two CPUs or
+        more."""
         from storage.importing.importer import import_files
 
         self._check_writable()
-        return import_files(self, paths, progress=progress)
+        return import_files(self, paths, progress=progress, workers=workers)
 
     def import_wayback(
         self,

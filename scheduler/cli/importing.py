@@ -43,6 +43,14 @@ DEFAULT_WAYBACK_URL = "https://web.archive.org"
     metavar="URL",
     help="The Wayback service (env BRIEFINGS_WAYBACK_URL).",
 )
+@click.option(
+    "--workers",
+    type=click.IntRange(0, 1),
+    default=None,
+    envvar="BRIEFINGS_IMPORT_WORKERS",
+    help="Processes parsing files while this one stores: 0 or 1 "
+    "(env BRIEFINGS_IMPORT_WORKERS) [default: 1 on 2+ CPUs].",
+)
 @json_option
 @db_option
 def import_command(
@@ -53,6 +61,7 @@ def import_command(
     rate: float,
     limit: int | None,
     wayback_url: str,
+    workers: int | None,
     as_json: bool,
     db_url: str | None,
 ) -> None:
@@ -71,6 +80,7 @@ def import_command(
     Examples:
       briefings import crawl.warc.gz other.wacz
       briefings import crawl.warc.gz --json | jq .skipped
+      briefings import crawl.warc.gz --workers 0      # parse in this process
       briefings import --wayback mfa-en --from 2020-01-01 --to 2020-12-31
       briefings import --wayback mfa-zh --rate 0.5 --limit 100
     """
@@ -80,11 +90,13 @@ def import_command(
         fail("give either files or --wayback SOURCE, not both", 2)
     if source is None and (since or until or limit):
         fail("--from, --to and --limit go with --wayback", 2)
+    if source is not None and workers is not None:
+        fail("--workers goes with files (a Wayback import is paced by the network)", 2)
     progress = _Progress() if sys.stderr.isatty() and not as_json else None
     with open_archive(db_url, must_exist=False) as archive:
         try:
             if source is None:
-                summary = archive.import_files(list(files), progress=progress)
+                summary = archive.import_files(list(files), progress=progress, workers=workers)
             else:
                 summary = archive.import_wayback(
                     source,

@@ -7,6 +7,8 @@
   parser, ``crawler.extract.parse_html``) or a skip, with its reason;
 - ``importer``: the run: resumable (records already imported are skipped), batched writes
   through ``Archive.record_fetches``, one ``crawl_run`` of kind ``import``, a summary;
+- ``worker``: a file's read → decide → prepare in a child process (``settle``, the same per
+  record as inline), results sent back in order while the importer stores;
 - ``wayback``: Wayback captures → ``ArchivedResponse`` (the client is ``storage.wayback``);
 - ``provenance``: the ``capture_provenance`` rows.
 

@@ -3,7 +3,9 @@
 ``Importer`` takes a stream of items (``records.read_warc`` for files, ``wayback.captures``
 for the Wayback Machine), turns each response into a ``Fetch`` (``decide``) and stores them
 through ``Archive.record_fetches`` (the crawl's own write path: capture → version → diff),
-``BATCH`` per transaction. Each fetch carries its provenance, written in the same
+``BATCH`` per transaction. A file's records are read and decided (parsed, hashed,
+compressed) by a child process (``storage.importing.worker``) while this one stores the
+previous batch; ``workers=0`` does it all inline, as the Wayback import always does. Each fetch carries its provenance, written in the same
 transaction as its capture (``storage.capture``), and the provenance is the resume key:
 a record already imported (same WARC sha256 and offset, or same Wayback timestamp, digest
 and URL) is skipped and counted, so a re-run, or a run after a SIGKILL (which loses at most
@@ -17,18 +19,19 @@ by ``storage.runs.judge_run``.
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from storage.enums import RunKind
 from storage.fetch import Fetch
-from storage.importing.decide import decide, is_wanted_url
-from storage.importing.records import ArchivedResponse, Item, RecordProblem, RecordSkip, read_warc
+from storage.importing.records import ArchivedResponse, Item, RecordProblem, RecordSkip
 from storage.importing.summary import ImportSummary, Progress
-from storage.importing.wacz import BadWacz, open_member, wacz_members
+from storage.importing.wacz import BadWacz, wacz_members
 from storage.importing.wayback import wayback_items
+from storage.importing.worker import Already, Failed, ParseWorker, Settled, WarcJob, settle
 from storage.wayback import CdxCapture, WaybackClient
 
 if TYPE_CHECKING:
@@ -56,6 +59,7 @@ class Importer:
         progress: Progress | None = None,
         batch: int = BATCH,
         limit: int | None = None,
+        workers: int | None = None,
     ) -> None:
         self.archive = archive
         self.source = source
@@ -65,6 +69,8 @@ class Importer:
         self.summary = ImportSummary()
         self.pending: list[tuple[Fetch, str]] = []
         self.run_id: int | None = None
+        # Files are read and parsed in a child process while this one stores (0: inline).
+        self.worker = ParseWorker() if _worker_count(workers) else None
 
     def run(self, work: Callable[[Importer], None]) -> ImportSummary:
         """Start the run, do ``work(self)``, store what is pending, judge the run."""
@@ -82,6 +88,8 @@ class Importer:
             reason = "error"
             raise
         finally:
+            if self.worker is not None:  # also on limit, errors and Ctrl-C
+                self.worker.close()
             record = self.archive.finish_run(
                 self.run_id, stats=self.summary.stats(), finish_reason=reason
             )
@@ -97,29 +105,34 @@ class Importer:
 
     def take(self, items: Iterable[Item], done: Callable[[ArchivedResponse], bool]) -> None:
         """Import ``items``; ``done(response)``: it is imported already."""
-        for item in items:
-            self.summary.records += 1
-            if isinstance(item, RecordProblem):
-                self.summary.problem(item.where, item.message)
-            elif isinstance(item, RecordSkip):
-                self.summary.skipped[item.reason] += 1
-            elif done(item):
-                self.summary.skipped[ALREADY] += 1
-            else:
-                self._response(item)
+        self.consume(settle(item, done, self.run_id) for item in items)
+
+    def consume(self, results: Iterable[Settled]) -> None:
+        """Count and store settled items (``storage.importing.worker.settle``), in order."""
+        for settled in results:
+            self._count(settled)
             self._report()
             if self.full:  # before asking for the next item: a Wayback one costs a request
                 break
         self.flush()
 
-    def _response(self, response: ArchivedResponse) -> None:
-        decided = decide(response, self.run_id)
-        if isinstance(decided, str):
-            self.summary.skipped[decided] += 1
+    def _count(self, settled: Settled) -> None:
+        if isinstance(settled, Failed):  # no record: the worker could not go on
+            self.summary.problem(settled.where, settled.message)
             return
-        self.pending.append((decided, response.where))
-        if len(self.pending) >= self.batch_size:
-            self.flush()
+        self.summary.records += 1
+        if isinstance(settled, RecordProblem):
+            self.summary.problem(settled.where, settled.message)
+        elif isinstance(settled, RecordSkip):
+            self.summary.skipped[settled.reason] += 1
+        elif isinstance(settled, Already):
+            self.summary.skipped[ALREADY] += 1
+        elif isinstance(settled.result, str):
+            self.summary.skipped[settled.result] += 1
+        else:
+            self.pending.append((settled.result, settled.where))
+            if len(self.pending) >= self.batch_size:
+                self.flush()
 
     def flush(self) -> None:
         if not self.pending:
@@ -151,15 +164,19 @@ class Importer:
             if zipfile.is_zipfile(file):
                 self._wacz(path, file)
             else:
-                with file.open("rb") as stream:
-                    self._warc(stream, name=path, sha256=_sha256_of_file(file))
+                self._warc(path, None, name=path, sha256=_sha256_of_file(file))
         except OSError as exc:
             self.summary.problem(path, f"cannot read: {exc}")
 
-    def _warc(self, stream: Any, *, name: str, sha256: str) -> None:
-        done = self.archive.imported_offsets(sha256)
-        items = read_warc(stream, name=name, sha256=sha256, wanted=is_wanted_url)
-        self.take(items, lambda r: r.provenance.offset in done)
+    def _warc(self, path: str, member: str | None, *, name: str, sha256: str) -> None:
+        """One WARC: the file at ``path``, or its zip member ``member``."""
+        done = frozenset(self.archive.imported_offsets(sha256))
+        job = WarcJob(path, member, name, sha256, done, self.run_id)
+        if self.worker is not None:
+            self.consume(self.worker.results(job))
+            return
+        with job.open() as stream:
+            self.take(job.items(stream), job.is_done)
 
     def _wacz(self, path: str, file: Path) -> None:
         try:
@@ -169,22 +186,36 @@ class Importer:
                     if member.problem is not None or member.sha256 is None:
                         self.summary.problem(where, member.problem or "not verified")
                         continue
-                    with open_member(archive, member.path) as stream:
-                        self._warc(stream, name=where, sha256=member.sha256)
+                    self._warc(path, member.path, name=where, sha256=member.sha256)
         except (BadWacz, zipfile.BadZipFile) as exc:
             self.summary.problem(path, f"not a readable WACZ: {exc}")
 
 
 def import_files(
-    archive: Archive, paths: Sequence[str], *, progress: Progress | None = None
+    archive: Archive,
+    paths: Sequence[str],
+    *,
+    progress: Progress | None = None,
+    workers: int | None = None,
 ) -> ImportSummary:
-    """Import WARC and WACZ files, in the order given, under one run."""
+    """Import WARC and WACZ files, in the order given, under one run. ``workers``: parse
+    worker processes, 0 (inline) or 1; None: 1 when there are two CPUs or more."""
 
     def work(importer: Importer) -> None:
         for path in paths:
             importer.import_file(path)
 
-    return Importer(archive, progress=progress).run(work)
+    return Importer(archive, progress=progress, workers=workers).run(work)
+
+
+def _worker_count(workers: int | None) -> int:
+    """0 or 1: more would reorder the results (and the versions are made in file order).
+    On one CPU a worker only adds its pickling to the same core."""
+    if workers is None:
+        return 1 if (os.cpu_count() or 1) >= 2 else 0
+    if workers not in (0, 1):
+        raise ValueError(f"workers must be 0 or 1, not {workers}")
+    return workers
 
 
 def _sha256_of_file(path: Path) -> str:
@@ -214,5 +245,8 @@ def import_wayback(
         items = wayback_items(client, source, since=since, until=until, done=done)
         importer.take(items, lambda response: False)  # done() answered before any request
 
-    importer = Importer(archive, source=f"wayback:{source}", progress=progress, limit=limit)
+    # Inline: network- and rate-bound, and its items come from this process's client.
+    importer = Importer(
+        archive, source=f"wayback:{source}", progress=progress, limit=limit, workers=0
+    )
     return importer.run(work)

@@ -37,7 +37,7 @@ def mixed_warc(tmp_path, name: str = "crawl.warc.gz") -> tuple[str, list[int]]:
     return write(tmp_path / name, data), offsets
 
 
-def test_a_warc_imports_every_transcript_with_its_own_date(db_url, tmp_path) -> None:
+def test_a_warc_imports_every_transcript_with_its_own_date(db_url, tmp_path, workers) -> None:
     path, offsets = mixed_warc(tmp_path)
     code, summary = cli_json(db_url, "import", path)
     assert code == 0, summary
@@ -63,7 +63,7 @@ def test_a_warc_imports_every_transcript_with_its_own_date(db_url, tmp_path) -> 
     assert history["versions"][0]["origin"] == f"WARC {path} @ {offsets[0]}"
 
 
-def test_importing_the_same_warc_twice_makes_nothing_new(db_url, tmp_path) -> None:
+def test_importing_the_same_warc_twice_makes_nothing_new(db_url, tmp_path, workers) -> None:
     path, _ = mixed_warc(tmp_path)
     assert cli_json(db_url, "import", path)[0] == 0
     before = counts(db_url)
@@ -105,7 +105,7 @@ def test_a_later_edit_in_the_warc_is_a_revision_of_its_date(db_url, tmp_path) ->
     assert changes[0]["detected_at"].startswith("2020-03-05")
 
 
-def test_gone_evidence_in_a_warc_follows_the_crawl_rule(db_url, tmp_path) -> None:
+def test_gone_evidence_in_a_warc_follows_the_crawl_rule(db_url, tmp_path, workers) -> None:
     url, body = EN[0]
     data, _ = warc_bytes(
         [
@@ -120,7 +120,7 @@ def test_gone_evidence_in_a_warc_follows_the_crawl_rule(db_url, tmp_path) -> Non
     assert cli_json(db_url, "history", url)[1]["status"] == "removed"
 
 
-def test_a_damaged_warc_reports_file_and_offset_and_exits_1(db_url, tmp_path) -> None:
+def test_a_damaged_warc_reports_file_and_offset_and_exits_1(db_url, tmp_path, workers) -> None:
     good = raw_record(EN[0][0], http_block(EN[0][1]))
     lying = raw_record(EN[1][0], b"HTTP/1.1 200 OK\r\nContent-Length: 99999\r\n\r\n" + EN[1][1])
     path = write(tmp_path / "bad.warc", good + lying + b"garbage")
@@ -133,7 +133,7 @@ def test_a_damaged_warc_reports_file_and_offset_and_exits_1(db_url, tmp_path) ->
     assert runs[0]["kind"] == "import" and runs[0]["status"] == "failed"
 
 
-def test_a_missing_file_is_reported_and_others_still_import(db_url, tmp_path) -> None:
+def test_a_missing_file_is_reported_and_others_still_import(db_url, tmp_path, workers) -> None:
     path, _ = mixed_warc(tmp_path)
     code, summary = cli_json(db_url, "import", str(tmp_path / "nope.warc"), path)
     assert code == 1
@@ -143,7 +143,9 @@ def test_a_missing_file_is_reported_and_others_still_import(db_url, tmp_path) ->
     assert summary["imported"] == 6
 
 
-def test_a_wacz_imports_its_verified_warcs_and_refuses_a_bad_hash(db_url, tmp_path) -> None:
+def test_a_wacz_imports_its_verified_warcs_and_refuses_a_bad_hash(
+    db_url, tmp_path, workers
+) -> None:
     good, _ = warc_bytes([Rec(url, body) for url, body in EN[:2]])
     tampered, _ = warc_bytes([Rec(url, body) for url, body in EN[2:]])
     wacz = wacz_bytes(
@@ -186,7 +188,7 @@ def test_show_json_gives_the_provenance_on_request(db_url, tmp_path) -> None:
     assert shown["provenance"]["offset"] == offsets[0]
 
 
-def test_an_empty_file_fails_the_run(db_url, tmp_path) -> None:
+def test_an_empty_file_fails_the_run(db_url, tmp_path, workers) -> None:
     code, summary = cli_json(db_url, "import", write(tmp_path / "empty.warc", b""))
     assert code == 1
     assert summary["status"] == "failed" and summary["records"] == 0

@@ -1,0 +1,332 @@
+"""The parse worker: a file import's read → decide → ``Fetch.prepared()`` in a child process.
+
+On two cores, parsing a WARC (warcio, ``parse_html``, hashes, zlib) takes about as much CPU as
+storing it. ``Importer`` (``storage.importing.importer``) hands each WARC (a file, or a WACZ
+member) to ``ParseWorker``, which runs ``settle`` on every record in a child process and
+sends the results back in file order, ``CHUNK`` per message; the importer stores one batch
+while the worker parses the next. (A thread was tried first: GIL contention ate the gain.)
+
+- ``settle``: what one item becomes (``Settled``). The inline path (``workers=0``, and the
+  Wayback import) runs the very same function in the importer's process, so both paths
+  count and store identically.
+- The child is started with **spawn** (never fork: the parent holds an open SQLite
+  connection), gets paths rather than open files (a WACZ member is opened by the child),
+  and the offsets already imported, so it skips them without asking the database.
+- Memory stays bounded: the child parses at most ``OUTBOX`` chunks ahead of what the
+  parent has received, then blocks on the pipe.
+- The child ignores SIGINT (Ctrl-C hits the whole process group; the parent stops it) and
+  dies with its parent, even a SIGKILLed one (``PR_SET_PDEATHSIG``). An exception in it
+  becomes one ``Failed`` result (file, and offset when known) after the results already
+  sent; a dead child (killed, out of memory) is one too, seen as the pipe's end.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+import threading
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import IO
+
+from storage.fetch import Fetch
+from storage.importing.decide import decide, is_wanted_url
+from storage.importing.records import ArchivedResponse, Item, RecordProblem, RecordSkip, read_warc
+from storage.importing.wacz import open_member
+
+__all__ = ["Already", "Decided", "Failed", "ParseWorker", "Settled", "WarcJob", "settle"]
+
+CHUNK = 32  # results per message: one pickle and one pipe write for 32 pages
+OUTBOX = 2  # chunks parsed ahead of the pipe (about 3 MB each for transcripts)
+STOP_SECONDS = 5.0  # for the child to exit once told, before it is killed
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+# -- what one item becomes ----------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Already:
+    """A response imported before (its provenance is in the archive)."""
+
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class Decided:
+    """A response ``decide`` made a fetch of, or the reason it skipped it."""
+
+    result: Fetch | str
+    where: str
+
+
+@dataclass(frozen=True, slots=True)
+class Failed:
+    """The worker could not go on with this WARC: not a record, one problem line."""
+
+    where: str
+    message: str
+
+
+Settled = RecordProblem | RecordSkip | Already | Decided | Failed
+
+
+def settle(
+    item: Item,
+    done: Callable[[ArchivedResponse], bool],
+    run_id: int | None,
+    *,
+    prepare: bool = False,
+) -> Settled:
+    """``item`` as the importer counts it; ``prepare``: hash and compress the fetch now (the
+    worker does, so that the storing process does not)."""
+    if not isinstance(item, ArchivedResponse):
+        return item
+    if done(item):
+        return Already(item.where)
+    decided = decide(item, run_id)
+    if prepare and isinstance(decided, Fetch):
+        decided = decided.prepared()
+    return Decided(decided, item.where)
+
+
+# -- a job: one WARC ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class WarcJob:
+    """One WARC to read: the file at ``path``, or its zip member ``member`` (a WACZ's)."""
+
+    path: str
+    member: str | None
+    name: str  # in messages and provenance: the path, or "x.wacz#archive/y.warc.gz"
+    sha256: str  # verified by the parent
+    done: frozenset[int]  # offsets imported already
+    run_id: int | None
+
+    @contextlib.contextmanager
+    def open(self) -> Iterator[IO[bytes]]:
+        with contextlib.ExitStack() as stack:
+            if self.member is None:
+                yield stack.enter_context(open(self.path, "rb"))
+            else:
+                archive = stack.enter_context(zipfile.ZipFile(self.path))
+                yield stack.enter_context(open_member(archive, self.member))
+
+    def items(self, stream: IO[bytes]) -> Iterator[Item]:
+        return read_warc(stream, name=self.name, sha256=self.sha256, wanted=is_wanted_url)
+
+    def is_done(self, response: ArchivedResponse) -> bool:
+        return response.provenance.offset in self.done
+
+
+# -- the parent's side ----------------------------------------------------------------------
+
+
+class ParseWorker:
+    """One child process for an import run; ``results(job)`` per WARC, ``close()`` at the end.
+
+    The child is started at the first job and kept for the next ones (starting one costs
+    about half a second); stopped, it is started again at the next job."""
+
+    def __init__(self) -> None:
+        self.process: multiprocessing.process.BaseProcess | None = None
+        self.jobs: Connection | None = None
+        self.inbox: Connection | None = None
+
+    def results(self, job: WarcJob) -> Iterator[Settled]:
+        """The job's results in file order. Leaving early (``limit``, an error, Ctrl-C)
+        stops the child: it would go on sending this WARC's results."""
+        jobs, inbox = self._running()
+        finished = False
+        try:
+            self._send(jobs, job)
+            while (chunk := self._receive(inbox)) is not None:
+                yield from chunk
+            finished = True
+        except _Died as died:
+            yield Failed(job.name, f"the parse worker died ({_exit_text(died.code)})")
+        finally:
+            if not finished:
+                self.close()
+
+    def _send(self, jobs: Connection, job: WarcJob) -> None:
+        try:
+            jobs.send(job)
+        except OSError as exc:  # a child that died since its last job
+            raise _Died(self._reap()) from exc
+
+    def _receive(self, inbox: Connection) -> list[Settled] | None:
+        """The next chunk; None at the job's end; ``_Died`` when the child is gone.
+
+        The child's exit is watched besides the pipe: one that died before it took its end
+        of the pipe (while spawn started it) leaves a copy of it open in this process
+        (``multiprocessing.resource_sharer``), and the pipe would never say EOF."""
+        sentinel = self.process.sentinel if self.process is not None else None
+        try:
+            # What the child sent before it exited is still read first.
+            if sentinel is None or inbox in wait([inbox, sentinel]):
+                chunk: list[Settled] | None = inbox.recv()
+                return chunk
+        except (EOFError, OSError):
+            pass
+        raise _Died(self._reap())
+
+    def _running(self) -> tuple[Connection, Connection]:
+        if self.process is None or self.jobs is None or self.inbox is None:
+            context = multiprocessing.get_context("spawn")
+            child_jobs, jobs = context.Pipe(duplex=False)  # (reading end, writing end)
+            inbox, child_results = context.Pipe(duplex=False)
+            process = context.Process(
+                target=serve,
+                args=(child_jobs, child_results, os.getpid()),
+                name="briefings-import-parse",
+                daemon=True,  # never outlives a parent that exits without close()
+            )
+            # Born with SIGINT blocked (the mask survives fork and exec): a Ctrl-C while
+            # the child is still starting, before it can ignore SIGINT, would print its
+            # KeyboardInterrupt traceback. One that comes now is this process's, not lost.
+            mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+            try:
+                process.start()
+            finally:
+                signal.pthread_sigmask(signal.SIG_SETMASK, mask)
+            # Only the child's copies stay open: its death is then the inbox's end (EOF).
+            child_jobs.close()
+            child_results.close()
+            self.process, self.jobs, self.inbox = process, jobs, inbox
+        return self.jobs, self.inbox
+
+    def close(self) -> None:
+        """Stop the child and reap it (also when it is dead already, or mid-job)."""
+        process, jobs, inbox = self.process, self.jobs, self.inbox
+        self.process = self.jobs = self.inbox = None
+        if process is None:
+            return
+        for conn in (jobs, inbox):  # EOF on its jobs pipe tells an idle child to exit
+            if conn is not None:
+                conn.close()
+        # A child mid-job would finish its WARC first: stop it instead (what it parsed
+        # and the parent did not take is not stored anyway).
+        process.terminate()
+        process.join(STOP_SECONDS)
+        if process.is_alive():  # pragma: no cover - SIGTERM is not ignored by the child
+            process.kill()
+            process.join()
+        process.close()
+
+    def _reap(self) -> int | None:
+        process = self.process
+        if process is not None:
+            process.join(STOP_SECONDS)
+        return process.exitcode if process is not None else None
+
+
+class _Died(Exception):
+    def __init__(self, code: int | None) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+def _exit_text(code: int | None) -> str:
+    if code is None:
+        return "no exit code"
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            return f"killed by {signal.Signals(-code).name}"
+    return f"exit code {code}"
+
+
+# -- the child's side -----------------------------------------------------------------------
+
+
+def serve(jobs: Connection, results: Connection, parent_pid: int) -> None:
+    """The child's main: jobs until the parent closes the pipe (or dies)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C, and stops us
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked since birth
+    if not die_with_parent(parent_pid):
+        return
+    outbox = _Outbox(results)
+    while True:
+        try:
+            job: WarcJob = jobs.recv()
+        except (EOFError, OSError):
+            break
+        for chunk in _chunks(job):
+            outbox.put(chunk)
+        outbox.put(None)  # the job's end
+    outbox.close()
+
+
+def _chunks(job: WarcJob) -> Iterator[list[Settled]]:
+    """The job's results, ``CHUNK`` at a time; an exception is the last one, ``Failed``."""
+    chunk: list[Settled] = []
+    where = job.name  # the record's offset once one is read
+    try:
+        with job.open() as stream:
+            for item in job.items(stream):
+                where = item.where
+                chunk.append(settle(item, job.is_done, job.run_id, prepare=True))
+                if len(chunk) >= CHUNK:
+                    yield chunk
+                    chunk = []
+                where = job.name
+    except OSError as exc:  # as the inline path says it
+        chunk.append(Failed(where, f"cannot read: {exc}"))
+    except Exception as exc:  # one line for the user, never a traceback
+        chunk.append(Failed(where, f"parse worker failed: {type(exc).__name__}: {exc}"))
+    if chunk:
+        yield chunk
+
+
+class _Outbox:
+    """Sends chunks from a thread, so the child parses the next while one is written; a
+    bounded queue stops it ``OUTBOX`` chunks ahead (memory stays bounded)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.queue: queue.Queue[list[Settled] | _Quit | None] = queue.Queue(maxsize=OUTBOX)
+        self.thread = threading.Thread(target=self._send, name="outbox", daemon=True)
+        self.thread.start()
+
+    def put(self, chunk: list[Settled] | None) -> None:
+        self.queue.put(chunk)
+
+    def close(self) -> None:
+        self.queue.put(_QUIT)
+        self.thread.join()
+        self.conn.close()
+
+    def _send(self) -> None:
+        while not isinstance(chunk := self.queue.get(), _Quit):
+            try:
+                self.conn.send(chunk)
+            except OSError:  # the parent is gone or stopped us: nobody to parse for
+                os._exit(0)
+
+
+class _Quit:
+    pass
+
+
+_QUIT = _Quit()
+
+
+def die_with_parent(parent_pid: int) -> bool:
+    """Ask the kernel for SIGTERM when our parent dies (even SIGKILLed); False when it is
+    gone already. (``crawler.extensions`` does the same, but importing it pulls Scrapy.)
+    The check after ``prctl`` closes the race of a parent that died before we asked."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+        except (OSError, AttributeError):  # no prctl: a dead parent is still the pipe's end
+            pass
+    return os.getppid() == parent_pid

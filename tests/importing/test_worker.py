@@ -1,0 +1,157 @@
+"""The parse worker (``storage.importing.worker``): a file import parsed in a child process
+stores exactly what the inline path stores; its failures are problem lines, not tracebacks."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from storage.api import Archive
+from storage.db import make_engine
+from storage.importing.summary import ImportSummary
+from storage.importing.worker import CHUNK
+from storage.models import Capture, CaptureProvenance, ChangeEvent, Version
+from tests.importing.helpers import cli, cli_json, counts
+from tests.importing.warcs import EN_FOLDER, ZH_FOLDER, Rec, site_pages, warc_bytes, write
+
+PAGES = site_pages(EN_FOLDER) + site_pages(ZH_FOLDER)
+# The imported records are of 2020: a later time is the import's own clock (a translation
+# check's detected_at, a row's created_at), which differs between two runs.
+CLOCK = datetime(2021, 1, 1, tzinfo=UTC)
+RANDOM = {"exchange_uid"}  # storage.diff.new_uid: random by design
+
+
+def history_warc(tmp_path, rounds: int = 3) -> str:
+    """Every page ``rounds`` times, a day apart, with one edit and a 404 among them."""
+    records = [
+        Rec(url, body, date=f"2020-07-{10 + day:02d}T08:00:00Z")
+        for day in range(rounds)
+        for url, body in PAGES
+    ]
+    records.insert(5, Rec(PAGES[0][0], status=404, date="2020-07-10T09:00:00Z"))
+    records.insert(7, Rec(PAGES[1][0], kind="revisit"))
+    data, _ = warc_bytes(records)
+    return write(tmp_path / "history.warc.gz", data)
+
+
+def rows(db_url: str) -> dict[str, list[dict[str, Any]]]:
+    """The ledger's rows, without the columns the import's wall clock fills."""
+    engine = make_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            return {
+                model.__tablename__: [
+                    {k: v for k, v in row._mapping.items() if k not in RANDOM and not _is_clock(v)}
+                    for row in conn.execute(_ordered(model.__table__))
+                ]
+                for model in (Capture, Version, ChangeEvent, CaptureProvenance)
+            }
+    finally:
+        engine.dispose()
+
+
+def _is_clock(value: Any) -> bool:
+    if not isinstance(value, datetime):
+        return False
+    return (value if value.tzinfo else value.replace(tzinfo=UTC)) > CLOCK
+
+
+def _ordered(table: Any) -> Any:
+    return select(table).order_by(*table.primary_key.columns)
+
+
+def imported(db_url: str, paths: list[str], workers: int, **kwargs: Any) -> ImportSummary:
+    archive = Archive.open(db_url, must_exist=False)
+    try:
+        return archive.import_files(paths, workers=workers, **kwargs)
+    finally:
+        archive.close()
+
+
+def test_worker_and_inline_store_the_same_ledger(db_url, other_db_url, tmp_path) -> None:
+    path = history_warc(tmp_path)
+    by_worker = imported(db_url, [path], workers=1)
+    inline = imported(other_db_url, [path], workers=0)
+    assert by_worker.to_json() == inline.to_json()
+    assert by_worker.imported == 3 * len(PAGES) + 1 and by_worker.skipped == {"revisit record": 1}
+    assert rows(db_url) == rows(other_db_url)
+    assert rows(db_url)["capture"], "something was stored"
+    again = imported(db_url, [path], workers=1)  # and the worker skips what is there
+    assert again.skipped["already imported"] == by_worker.imported
+    assert again.imported == 0
+
+
+def test_an_exception_in_the_worker_is_one_problem_line(db_url, tmp_path) -> None:
+    # A WARC-Date the reader takes, whose conversion to UTC overflows: an exception no
+    # reader check expects, raised inside the worker after CHUNK + 3 sound records.
+    good = [Rec(url, body) for url, body in (PAGES * 2)[: CHUNK + 3]]
+    data, _ = warc_bytes([*good, Rec(PAGES[0][0], PAGES[0][1], date="0001-01-01T00:00:00+01:00")])
+    path = write(tmp_path / "odd.warc.gz", data)
+    result = cli(db_url, "import", path, "--workers", "1")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert f"  {path}: parse worker failed: OverflowError: date value out of range" in (
+        result.output
+    )
+    assert "run 1: failed" in result.output
+    assert counts(db_url)["provenance"] == CHUNK + 3  # what came before is stored
+
+
+def test_a_killed_worker_is_one_problem_line_and_what_it_sent_is_stored(db_url, tmp_path) -> None:
+    path = history_warc(tmp_path, rounds=6)
+    killed: list[int] = []
+
+    def kill_the_worker(summary: ImportSummary) -> None:
+        if summary.records >= CHUNK and not killed:
+            [child] = multiprocessing.active_children()
+            assert child.pid is not None
+            os.kill(child.pid, signal.SIGKILL)
+            killed.append(child.pid)
+
+    summary = imported(db_url, [path], workers=1, progress=kill_the_worker)
+    assert killed
+    [problem] = summary.problems
+    assert (problem.where, problem.message) == (path, "the parse worker died (killed by SIGKILL)")
+    assert summary.status == "failed"
+    stored = counts(db_url)["provenance"]
+    assert stored == summary.imported >= CHUNK - 1  # the 404's record is one of them
+    assert multiprocessing.active_children() == []
+    resumed = imported(db_url, [path], workers=1)  # the rest, nothing twice
+    assert resumed.skipped["already imported"] == stored
+    assert stored + resumed.imported == 6 * len(PAGES) + 1
+
+
+def test_limit_stops_the_worker(db_url, tmp_path) -> None:
+    from storage.importing.importer import Importer
+
+    path = history_warc(tmp_path, rounds=6)
+    archive = Archive.open(db_url, must_exist=False)
+    try:
+        importer = Importer(archive, limit=10, batch=4, workers=1)
+        summary = importer.run(lambda imp: imp.import_file(path))
+    finally:
+        archive.close()
+    assert summary.imported == 10 and summary.failed == 0
+    assert importer.worker is not None and importer.worker.process is None
+    assert multiprocessing.active_children() == []
+
+
+def test_the_cli_takes_workers_0_and_1(db_url, tmp_path) -> None:
+    path = history_warc(tmp_path, rounds=1)
+    code, first = cli_json(db_url, "import", path, "--workers", "0")
+    assert code == 0 and first["imported"] == len(PAGES) + 1
+    code, second = cli_json(db_url, "import", path, "--workers", "1")
+    assert code == 0 and second["skipped"] == {
+        "already imported": len(PAGES) + 1,
+        "revisit record": 1,
+    }
+    bad = cli(db_url, "import", path, "--workers", "2")
+    assert bad.exit_code == 2 and "--workers" in bad.output
+    wayback = cli(db_url, "import", "--wayback", "mfa-en", "--workers", "1")
+    assert wayback.exit_code == 2 and "--workers goes with files" in wayback.output
+    assert "--workers 0" in cli(db_url, "import", "--help").output
