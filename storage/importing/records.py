@@ -218,9 +218,9 @@ def _warc_date(value: str | None) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.strip())
-    except ValueError:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError):  # OverflowError: "0001-01-01T00:00:00+01:00" in UTC
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 @contextlib.contextmanager

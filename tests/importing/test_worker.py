@@ -86,20 +86,56 @@ def test_worker_and_inline_store_the_same_ledger(db_url, other_db_url, tmp_path)
     assert again.imported == 0
 
 
-def test_an_exception_in_the_worker_is_one_problem_line(db_url, tmp_path) -> None:
-    # A WARC-Date the reader takes, whose conversion to UTC overflows: an exception no
-    # reader check expects, raised inside the worker after CHUNK + 3 sound records.
+def test_a_date_before_year_one_in_utc_is_a_record_problem(db_url, tmp_path, workers) -> None:
+    # Read as a date, it overflows on its way to UTC: a bad record, counted, both paths alike.
     good = [Rec(url, body) for url, body in (PAGES * 2)[: CHUNK + 3]]
     data, _ = warc_bytes([*good, Rec(PAGES[0][0], PAGES[0][1], date="0001-01-01T00:00:00+01:00")])
     path = write(tmp_path / "odd.warc.gz", data)
-    result = cli(db_url, "import", path, "--workers", "1")
-    assert result.exit_code == 1
+    result = cli(db_url, "import", path, "--workers", str(workers))
     assert "Traceback" not in result.output
-    assert f"  {path}: parse worker failed: OverflowError: date value out of range" in (
-        result.output
-    )
-    assert "run 1: failed" in result.output
-    assert counts(db_url)["provenance"] == CHUNK + 3  # what came before is stored
+    assert "missing or invalid WARC-Date '0001-01-01T00:00:00+01:00'" in result.output
+    assert counts(db_url)["provenance"] == CHUNK + 3
+
+
+class _Breaks:
+    """A job whose reading raises after ``after`` records: what no reader check expects."""
+
+    name = "odd.warc.gz"
+    run_id = None
+
+    def __init__(self, path: str, after: int) -> None:
+        self.path, self.after = path, after
+
+    def open(self) -> Any:
+        return open(self.path, "rb")  # the worker's ``with`` closes it
+
+    def items(self, stream: Any) -> Any:
+        from storage.importing.decide import is_wanted_url
+        from storage.importing.records import read_warc
+
+        records = read_warc(stream, name=self.name, sha256="0" * 64, wanted=is_wanted_url)
+        for n, item in enumerate(records):
+            if n == self.after:
+                raise RuntimeError("something no reader check expects")
+            yield item
+
+    def is_done(self, response: Any) -> bool:
+        return False
+
+
+def test_an_exception_in_the_worker_is_its_last_result(tmp_path) -> None:
+    from storage.importing.worker import Decided, Failed, _chunks
+
+    good = [Rec(url, body) for url, body in (PAGES * 2)[: CHUNK + 3]]
+    data, _ = warc_bytes(good)
+    path = write(tmp_path / "odd.warc.gz", data)
+    chunks = list(_chunks(_Breaks(path, after=CHUNK + 2)))  # type: ignore[arg-type]
+    assert [len(c) for c in chunks] == [CHUNK, 3]
+    *results, last = [result for chunk in chunks for result in chunk]
+    assert all(isinstance(r, Decided) for r in results) and len(results) == CHUNK + 2
+    assert isinstance(last, Failed)
+    assert last.message == "parse worker failed: RuntimeError: something no reader check expects"
+    assert last.where == "odd.warc.gz"
 
 
 def test_a_killed_worker_is_one_problem_line_and_what_it_sent_is_stored(db_url, tmp_path) -> None:
