@@ -301,10 +301,13 @@ class Archive:
         read_only: bool | None = False,
         migrate: bool = True,
         confirm_after: timedelta | float = DEFAULT_CONFIRM_AFTER,
+        on_upgrade: Callable[[str, str], None] | None = None,
     ) -> Archive:
         """The archive at ``url`` (``--db``, else ``BRIEFINGS_DB_URL``, else
         ``sqlite:///briefings.db``). ``must_exist``: a missing SQLite file is an error, not a
-        new empty archive. ``migrate``: bring a schema that is behind up to date.
+        new empty archive. ``migrate``: bring a schema that is behind up to date;
+        ``on_upgrade(current, head)`` is told first when an existing archive is upgraded (it
+        can take a minute on a large one: the CLI says so), never for a new one.
 
         ``read_only``: True opens it for reading only; False for writing, and an SQLite
         file that cannot be written (read-only mount, file or directory) is then an
@@ -330,7 +333,7 @@ class Archive:
             ) from exc
         archive = cls(engine, confirm_after=confirm_after, read_only=read_only, owns_engine=True)
         try:
-            archive._prepare_schema(migrate=migrate)
+            archive._prepare_schema(migrate=migrate, on_upgrade=on_upgrade)
         except BaseException:
             archive.close()
             if created is not None:  # a new archive that could not be made: leave nothing
@@ -338,10 +341,12 @@ class Archive:
             raise
         return archive
 
-    def _prepare_schema(self, *, migrate: bool) -> None:
+    def _prepare_schema(
+        self, *, migrate: bool, on_upgrade: Callable[[str, str], None] | None = None
+    ) -> None:
         """Migrate a schema that is behind; read-only, say so instead. ``migrate=False``
         leaves the schema as it is (``briefings db`` looks at it)."""
-        from storage.migrate import ensure_schema, is_current
+        from storage.migrate import current_revision, ensure_schema, head_revision, is_current
 
         try:
             if self.read_only and not is_current(self.engine):
@@ -351,6 +356,13 @@ class Archive:
                 )
             if migrate and not self.read_only:
                 with _MIGRATION_LOCK:  # Alembic's context is process-global: one at a time
+                    current = current_revision(self.engine)
+                    if (
+                        on_upgrade is not None
+                        and current is not None
+                        and not is_current(self.engine)
+                    ):
+                        on_upgrade(current, head_revision() or "head")
                     ensure_schema(self.engine)
         except SQLAlchemyError as exc:
             raise database_error(exc, f"cannot use {self.url}") from exc

@@ -108,11 +108,26 @@ def open_archive(
     read works and a write fails with "the archive at X is read-only" (exit 2).
     """
     with archive_errors():
-        archive = Archive.open(db_url, must_exist=must_exist, read_only=read_only, migrate=migrate)
+        archive = Archive.open(
+            db_url,
+            must_exist=must_exist,
+            read_only=read_only,
+            migrate=migrate,
+            on_upgrade=_say_upgrading,
+        )
         try:
             yield archive
         finally:
             archive.close()
+
+
+def _say_upgrading(current: str, head: str) -> None:
+    # A migration can rebuild an index (0011: about 30 s per 100,000 exchanges): not a hang.
+    click.echo(
+        f"upgrading the archive's schema from {current} to {head} "
+        "(once; a large archive takes a minute or so)",
+        err=True,
+    )
 
 
 def day(value: datetime | None) -> date | None:

@@ -126,3 +126,22 @@ def test_sqlite_upgrade_does_not_block_a_reader(tmp_path) -> None:
         )
         conn.commit()
     engine.dispose()
+
+
+def test_a_command_says_when_it_upgrades_an_archive(fresh_db_url) -> None:
+    # A migration can take a minute on a large archive (0011 rebuilds the SQLite search
+    # index): the first command after an upgrade of the code says what it is doing.
+    engine = make_engine(fresh_db_url)
+    migrate.downgrade(engine, "0010_web_indexes")
+    engine.dispose()
+    runner = CliRunner()
+    first = runner.invoke(main, ["stats", "--db", fresh_db_url, "--json"])
+    assert first.exit_code == 0, first.output
+    head = migrate.head_revision()
+    assert first.stderr.strip() == (
+        f"upgrading the archive's schema from 0010_web_indexes to {head} "
+        "(once; a large archive takes a minute or so)"
+    )
+    json.loads(first.stdout)  # stdout stays the command's own
+    again = runner.invoke(main, ["stats", "--db", fresh_db_url, "--json"])
+    assert again.exit_code == 0 and again.stderr == ""
