@@ -30,6 +30,7 @@ import queue
 import signal
 import sys
 import threading
+import types
 import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -195,7 +196,8 @@ class ParseWorker:
             # KeyboardInterrupt traceback. One that comes now is this process's, not lost.
             mask = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
             try:
-                process.start()
+                with _main_module_hidden():
+                    process.start()
             finally:
                 signal.pthread_sigmask(signal.SIG_SETMASK, mask)
             # Only the child's copies stay open: its death is then the inbox's end (EOF).
@@ -227,6 +229,26 @@ class ParseWorker:
         if process is not None:
             process.join(STOP_SECONDS)
         return process.exitcode if process is not None else None
+
+
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Start the child without the parent's ``__main__``.
+
+    spawn runs the parent's main script again in the child (as ``__mp_main__``, to find
+    what is defined there). The worker needs nothing of it, and it can hurt: a script
+    without an ``if __name__ == "__main__":`` guard would start its import again in the
+    child, and a program read from stdin (``python -``) cannot be found at all; either way
+    the child died and nothing was imported. spawn reads ``sys.modules["__main__"]`` while
+    ``start()`` prepares the child: a module with neither a file nor a spec tells it there
+    is nothing to run."""
+    main = sys.modules.get("__main__")
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        if main is not None:
+            sys.modules["__main__"] = main
 
 
 class _Died(Exception):

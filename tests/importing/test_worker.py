@@ -191,3 +191,37 @@ def test_the_cli_takes_workers_0_and_1(db_url, tmp_path) -> None:
     wayback = cli(db_url, "import", "--wayback", "mfa-en", "--workers", "1")
     assert wayback.exit_code == 2 and "--workers goes with files" in wayback.output
     assert "--workers 0" in cli(db_url, "import", "--help").output
+
+
+SCRIPT = """
+from storage.api import Archive
+archive = Archive.open({db_url!r}, must_exist=False)
+summary = archive.import_files([{path!r}], workers=1)
+archive.close()
+print(summary.imported, len(summary.problems))
+"""
+
+
+def test_a_script_without_a_main_guard_or_from_stdin_imports_with_the_worker(
+    db_url, tmp_path
+) -> None:
+    # spawn would run the parent's main script again in the worker: unguarded, it would
+    # start a second import there; read from stdin, it cannot be found. Neither happens.
+    import subprocess
+    import sys
+
+    data, _ = warc_bytes([Rec(url, body) for url, body in PAGES])
+    path = write(tmp_path / "pages.warc.gz", data)
+    script = tmp_path / "unguarded.py"
+    script.write_text(SCRIPT.format(db_url=db_url, path=path))
+    by_file = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=120
+    )
+    assert (by_file.returncode, by_file.stdout.split()) == (0, [str(len(PAGES)), "0"]), by_file
+    assert "Traceback" not in by_file.stderr
+    by_stdin = subprocess.run(
+        [sys.executable, "-"], input=script.read_text(), capture_output=True, text=True, timeout=120
+    )
+    # (imported before: everything is "already imported" now, and nothing is a problem)
+    assert (by_stdin.returncode, by_stdin.stdout.split()) == (0, ["0", "0"]), by_stdin
+    assert "Traceback" not in by_stdin.stderr
