@@ -65,6 +65,9 @@ EXTENSIONS = {
     "scrapy.extensions.memusage.MemoryUsage": None,
     "crawler.memusage.ProcessMemoryUsage": 0,
     "crawler.extensions.RunBookkeeping": 100,
+    # A second SIGTERM (systemd and the crawl runner both send one) must not skip
+    # spider_closed, where the run is recorded (crawler/stopsignal.py).
+    "crawler.stopsignal.GracefulSigterm": 200,
 }
 
 # briefings' own settings (also read from the environment where noted).
@@ -78,5 +81,6 @@ BRIEFINGS_LIST_MISSING_LIMIT = 3  # incremental walk stops after this many missi
 # it; ``briefings crawl --revisit suspect --confirm-now`` sets 0 (a second fetch still needed).
 BRIEFINGS_CONFIRM_AFTER = 3600
 BRIEFINGS_WARC = True  # evidence (issue 16): WARC request/response records at fetch time
+BRIEFINGS_SIGTERM_GRACEFUL = True  # a second SIGTERM does not force an unclean stop (stopsignal.py)
 
 FEED_EXPORT_ENCODING = "utf-8"
