@@ -11,7 +11,8 @@ page again unchanged, every fifth with one word edited, and every eleventh with 
 half of its paragraphs missing (a truncation: suspect); the third, dated a month before
 the first, every seventh page with a word changed (old captures arriving late: renumbering). Rows are dumped in id order with
 times that the write path stamps itself (``created_at``) left out and exchange uids (random)
-replaced by the order of their first appearance. The FTS5 indexes are checked with their own
+replaced by the order of their first appearance, and raw bodies by the sha256 of their
+original bytes (the compression may change between versions). The FTS5 indexes are checked with their own
 ``integrity-check`` and what search finds for a few terms is part of the dump.
 """
 
@@ -122,6 +123,11 @@ def dump(db: Path) -> dict[str, Any]:
         # (a sqlite3.Row iterates over its values: the names are its keys())
         names = [k for k in rows[0].keys() if k not in SKIP] if rows else []  # noqa: SIM118
         out[table] = [{k: canon(k, row[k]) for k in names} for row in rows]
+        if table == "raw_body":  # the bodies themselves, however they were compressed
+            out[table] = [
+                {**dumped, "compression": None, "data": body_sha256(row)}
+                for dumped, row in zip(out[table], rows, strict=True)
+            ]
     indexes = [
         name
         for (name,) in conn.execute(
@@ -136,6 +142,21 @@ def dump(db: Path) -> dict[str, Any]:
         conn.execute(f"SELECT count(*) FROM {name}_docsize").fetchone()[0] for name in indexes
     )
     return out
+
+
+def body_sha256(row: sqlite3.Row) -> str:
+    """sha256 of a stored body's original bytes (zlib before 2026-12, zstd since)."""
+    import hashlib
+    import zlib
+
+    import zstandard
+
+    data = bytes(row["data"])
+    if row["compression"] == "zstd":
+        data = zstandard.ZstdDecompressor().decompress(data)
+    elif row["compression"] == "zlib":
+        data = zlib.decompress(data)
+    return hashlib.sha256(data).hexdigest()
 
 
 def search_hits(db: Path) -> dict[str, list[Any]]:

@@ -1,4 +1,4 @@
-"""Raw response bodies, stored once per sha256 and zlib-compressed.
+"""Raw response bodies, stored once per sha256 and compressed (zstd; zlib before 2026-12).
 
 Two processes storing the same body at once is normal (a page fetched by a crawl and a
 revisit): the insert is ``ON CONFLICT DO NOTHING`` on both backends, so neither fails.
@@ -7,8 +7,10 @@ revisit): the insert is ``ON CONFLICT DO NOTHING`` on both backends, so neither 
 from __future__ import annotations
 
 import hashlib
+import threading
 import zlib
 
+import zstandard
 from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
@@ -16,13 +18,12 @@ from sqlalchemy.orm import Session
 from storage.models import RawBody, table_of
 from storage.types import utcnow
 
-COMPRESSION = "zlib"
-# Level 1 compresses an MFA page (~45 kB of HTML) in 70% of the time of level 3 and a third
-# of level 6's, to an output 5% larger than level 3's (measured on the fixture pages, side by
-# side: 0.27 vs 0.38 ms, 30.5% vs 29.0%; level 6 earlier 0.72 ms, 27.2%). Bodies are a
-# small part of an archive; a page's CPU is what an import is short of (issue 18). Any
-# level reads back the same (``zlib.decompress``): changing it needs no migration.
-COMPRESSION_LEVEL = 1
+COMPRESSION = "zstd"
+# zstd level 3 compresses an MFA page (~45 kB of HTML) in a third of zlib level 1's time, to
+# a smaller output (measured on the 93 fixture pages, side by side: 0.086 vs 0.284 ms,
+# 29.1% vs 30.1% of the page). A page's CPU is what an import is short of (issue 18).
+# Bodies stored before keep their "zlib" and read back as they are: no migration.
+COMPRESSION_LEVEL = 3
 RAW_BODY = table_of(RawBody)
 IS_STORED = select(RAW_BODY.c.sha256).where(RAW_BODY.c.sha256 == bindparam("sha"))
 INSERT_NEW = {
@@ -35,9 +36,40 @@ def sha256_of(body: bytes) -> str:
     return hashlib.sha256(body).hexdigest()
 
 
+class UnreadableBody(ValueError):
+    """A stored body that does not decompress (corrupt data, an unknown compression)."""
+
+
+# A compressor holds state and is not safe to share between threads (a crawl compresses in
+# its own thread while the archive's writer thread may too): one per thread, made once.
+_local = threading.local()
+
+
+def _compressor() -> zstandard.ZstdCompressor:
+    compressor: zstandard.ZstdCompressor | None = getattr(_local, "compressor", None)
+    if compressor is None:
+        compressor = _local.compressor = zstandard.ZstdCompressor(level=COMPRESSION_LEVEL)
+    return compressor
+
+
 def pack(body: bytes) -> bytes:
-    """``body`` as stored (compressed with ``COMPRESSION``)."""
-    return zlib.compress(body, COMPRESSION_LEVEL)
+    """``body`` as stored (compressed with ``COMPRESSION``; the frame records its size)."""
+    return _compressor().compress(body)
+
+
+def unpack(compression: str | None, data: bytes) -> bytes:
+    """The original bytes of ``data`` stored with ``compression``; ``UnreadableBody`` when
+    they cannot be had."""
+    try:
+        if compression == "zstd":
+            return zstandard.ZstdDecompressor().decompress(data)
+        if compression == "zlib":
+            return zlib.decompress(data)
+    except (zstandard.ZstdError, zlib.error) as exc:
+        raise UnreadableBody(f"corrupt {compression} data: {exc}") from exc
+    if compression in ("none", "", None):
+        return bytes(data)
+    raise UnreadableBody(f"unknown compression {compression!r}")
 
 
 def put(
@@ -47,8 +79,10 @@ def put(
     ``sha256_of(body)`` and ``pack(body)``, if the caller computed them already."""
     conn = db.connection() if isinstance(db, Session) else db
     sha = sha or sha256_of(body)
-    if conn.scalar(IS_STORED, {"sha": sha}) is not None:
-        return sha  # a revisit of an unchanged page: no need to compress it again
+    # Compressed already (a prepared fetch): one INSERT that does nothing for a body stored
+    # before. Otherwise ask first: a revisit of an unchanged page need not be compressed.
+    if packed is None and conn.scalar(IS_STORED, {"sha": sha}) is not None:
+        return sha
     row = {
         "sha256": sha,
         "size": len(body),
@@ -68,8 +102,7 @@ def get(db: Session | Connection, sha: str) -> bytes:
     if row is None:
         raise KeyError(sha)
     compression, data = row
-    if compression == "zlib":
-        return zlib.decompress(data)
-    if compression in ("none", "", None):
-        return bytes(data)
-    raise ValueError(f"unknown compression {compression!r} for body {sha}")
+    try:
+        return unpack(compression, data)
+    except UnreadableBody as exc:
+        raise UnreadableBody(f"body {sha}: {exc}") from None

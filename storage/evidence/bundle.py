@@ -27,7 +27,6 @@ import json
 import os
 import tempfile
 import zipfile
-import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -188,7 +187,7 @@ def _body(conn: Any, planned: PlannedCapture) -> bytes | None:
             f"capture {capture.id} ({planned.role}, fetched {document.iso(capture.fetched_at)}) "
             f"has lost its stored body {capture.body_sha256[:12]}…: no bundle without it"
         ) from None
-    except (ValueError, zlib.error) as exc:  # corrupt compressed data, unknown compression
+    except rawstore.UnreadableBody as exc:  # corrupt compressed data, unknown compression
         raise BodyMissing(f"capture {capture.id}: its stored body is unreadable: {exc}") from exc
 
 

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 
 from storage.enums import RunKind
 from storage.fetch import Fetch
+from storage.importing.gcpace import fewer_collections
 from storage.importing.records import ArchivedResponse, Item, RecordProblem, RecordSkip
 from storage.importing.summary import ImportSummary, Progress
 from storage.importing.wacz import BadWacz, wacz_members
@@ -79,8 +80,11 @@ class Importer:
         self.summary.run_id = self.run_id
         reason = "finished"
         try:
-            work(self)
-            self.flush()
+            if self.worker is not None:
+                self.worker.start()  # it gets ready while the first file is hashed
+            with fewer_collections():
+                work(self)
+                self.flush()
         except KeyboardInterrupt:
             reason = "shutdown"
             raise

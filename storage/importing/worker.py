@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
+import gc
 import multiprocessing
 import os
 import queue
@@ -39,6 +41,7 @@ from typing import IO
 
 from storage.fetch import Fetch
 from storage.importing.decide import decide, is_wanted_url
+from storage.importing.gcpace import IMPORT_THRESHOLD
 from storage.importing.records import ArchivedResponse, Item, RecordProblem, RecordSkip, read_warc
 from storage.importing.wacz import open_member
 
@@ -46,6 +49,7 @@ __all__ = ["Already", "Decided", "Failed", "ParseWorker", "Settled", "WarcJob", 
 
 CHUNK = 32  # results per message: one pickle and one pipe write for 32 pages
 OUTBOX = 2  # chunks parsed ahead of the pipe (about 3 MB each for transcripts)
+PIPE_BYTES = 1 << 20  # the results pipe's buffer: Linux's default pipe-max-size
 STOP_SECONDS = 5.0  # for the child to exit once told, before it is killed
 PR_SET_PDEATHSIG = 1  # linux/prctl.h
 
@@ -134,13 +138,19 @@ class WarcJob:
 class ParseWorker:
     """One child process for an import run; ``results(job)`` per WARC, ``close()`` at the end.
 
-    The child is started at the first job and kept for the next ones (starting one costs
-    about half a second); stopped, it is started again at the next job."""
+    The child is started by ``start()`` or at the first job, and kept for the next ones
+    (starting one costs about 0.4 s of CPU, most of it imports); stopped, it is started
+    again at the next job."""
 
     def __init__(self) -> None:
         self.process: multiprocessing.process.BaseProcess | None = None
         self.jobs: Connection | None = None
         self.inbox: Connection | None = None
+
+    def start(self) -> None:
+        """Start the child now, so that it gets ready while this process does other work
+        (the run's rows, the first file's sha256) instead of before the first result."""
+        self._running()
 
     def results(self, job: WarcJob) -> Iterator[Settled]:
         """The job's results in file order. Leaving early (``limit``, an error, Ctrl-C)
@@ -185,6 +195,7 @@ class ParseWorker:
             context = multiprocessing.get_context("spawn")
             child_jobs, jobs = context.Pipe(duplex=False)  # (reading end, writing end)
             inbox, child_results = context.Pipe(duplex=False)
+            _widen(inbox)
             process = context.Process(
                 target=serve,
                 args=(child_jobs, child_results, os.getpid()),
@@ -231,6 +242,20 @@ class ParseWorker:
         return process.exitcode if process is not None else None
 
 
+def _widen(conn: Connection) -> None:
+    """The results pipe's buffer raised from 64 kB to ``PIPE_BYTES`` (Linux).
+
+    A chunk is about 2.5 MB: through 64 kB it takes some 40 wake-ups of each side, and the
+    child's sending thread takes the GIL back from the parsing one each time. Measured with
+    nothing else running: the child's CPU 2.62 → 2.35 ms a page, its pace 383 → 430 pages/s.
+    Where the kernel refuses (another OS, a lower ``pipe-max-size``), the default stays."""
+    setpipe = getattr(fcntl, "F_SETPIPE_SZ", None)
+    if setpipe is None:
+        return
+    with contextlib.suppress(OSError):
+        fcntl.fcntl(conn.fileno(), setpipe, PIPE_BYTES)
+
+
 @contextlib.contextmanager
 def _main_module_hidden() -> Iterator[None]:
     """Start the child without the parent's ``__main__``.
@@ -275,6 +300,7 @@ def serve(jobs: Connection, results: Connection, parent_pid: int) -> None:
     signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # blocked since birth
     if not die_with_parent(parent_pid):
         return
+    gc.set_threshold(IMPORT_THRESHOLD, *gc.get_threshold()[1:])  # (see gcpace) for its life
     outbox = _Outbox(results)
     while True:
         try:

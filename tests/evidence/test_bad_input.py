@@ -73,6 +73,23 @@ def test_a_lost_body_is_a_clear_error_and_no_file(archive: Archive, out_dir: Pat
     assert leftovers(out_dir) == []
 
 
+def test_a_corrupt_body_is_a_clear_error_and_no_file(archive: Archive, out_dir: Path) -> None:
+    scenario = removed_exchange(archive)
+    with archive.transaction() as session:
+        sha = session.execute(
+            text("SELECT body_sha256 FROM capture WHERE outcome = 'revised'")
+        ).scalar_one()
+        session.execute(
+            text("UPDATE raw_body SET data = :junk WHERE sha256 = :sha"),
+            {"junk": b"\x28\xb5\x2f\xfd damaged", "sha": sha},
+        )
+    with pytest.raises(
+        EvidenceError, match=r"its stored body is unreadable: body \w+: corrupt zstd data"
+    ):
+        archive.evidence_bundle(EvidenceTarget.event(scenario.event_id), out_dir / "out.wacz")
+    assert leftovers(out_dir) == []
+
+
 def test_a_full_disk_leaves_no_partial_bundle(
     archive: Archive, out_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

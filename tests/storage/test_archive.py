@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import select
 
 from storage import rawstore
@@ -175,6 +177,44 @@ def test_rawstore_roundtrip(engine) -> None:
         assert rawstore.get(session, sha) == body
         stored = session.get(RawBody, sha)
         assert stored.size == len(body) and len(stored.data) < len(body) / 10
+        assert stored.compression == "zstd"
+
+
+@pytest.mark.parametrize(
+    ("compression", "packed"),
+    [
+        ("zlib", zlib.compress),  # every body stored before zstd (2026-12)
+        ("none", bytes),
+    ],
+)
+def test_rawstore_reads_bodies_stored_before(engine, compression, packed) -> None:
+    from storage.db import session_scope
+
+    body = b"<html>an older archive's body</html>" * 50
+    sha = rawstore.sha256_of(body)
+    with session_scope(engine) as session:
+        session.add(RawBody(sha256=sha, size=len(body), compression=compression, data=packed(body)))
+    with session_scope(engine) as session:
+        assert rawstore.get(session, sha) == body
+
+
+@pytest.mark.parametrize(
+    ("compression", "data", "says"),
+    [
+        ("zstd", b"\x28\xb5\x2f\xfd not a frame", "corrupt zstd data"),
+        ("zlib", b"x\x9c not deflate", "corrupt zlib data"),
+        ("lzma", b"whatever", "unknown compression 'lzma'"),
+    ],
+)
+def test_rawstore_says_which_body_is_unreadable(engine, compression, data, says) -> None:
+    from storage.db import session_scope
+
+    sha = "ab" * 32
+    with session_scope(engine) as session:
+        session.add(RawBody(sha256=sha, size=10, compression=compression, data=data))
+    with session_scope(engine) as session, pytest.raises(rawstore.UnreadableBody) as caught:
+        rawstore.get(session, sha)
+    assert str(caught.value).startswith(f"body {sha}: {says}")
 
 
 def test_known_urls_and_is_archived(archive: Archive) -> None:
@@ -224,3 +264,19 @@ def test_mark_stale_runs(archive: Archive, engine) -> None:
     statuses = dict(rows(engine, CrawlRun.id, CrawlRun.status))
     assert statuses == {dead: "failed", alive: "running"}
     assert rows(engine, CrawlRun.finish_reason, where=(CrawlRun.id == dead,)) == [("killed",)]
+
+
+def test_a_new_briefing_and_location_store_sql_nulls(archive: Archive, engine) -> None:
+    """They are inserted with Core: an unset JSON column must stay SQL NULL, as the ORM
+    left it (JSON 'null' would not be ``IS NULL`` to a query)."""
+    record(archive, None, make_briefing(2))
+    with engine.connect() as conn:
+        flap, status_reason, base = conn.execute(
+            select(
+                BriefingLocation.flap.is_(None),
+                BriefingLocation.status_reason.is_(None),
+                BriefingLocation.base_version_id.is_(None),
+            )
+        ).one()
+        assert (flap, status_reason, base) == (True, True, True)
+        assert conn.execute(select(Briefing.status_reason.is_(None))).scalar_one()
