@@ -45,7 +45,17 @@ from storage.importing.gcpace import IMPORT_THRESHOLD
 from storage.importing.records import ArchivedResponse, Item, RecordProblem, RecordSkip, read_warc
 from storage.importing.wacz import open_member
 
-__all__ = ["Already", "Decided", "Failed", "ParseWorker", "Settled", "WarcJob", "settle"]
+__all__ = [
+    "Already",
+    "Decided",
+    "Failed",
+    "ParseWorker",
+    "Settled",
+    "Unsettled",
+    "WarcJob",
+    "resolve",
+    "settle",
+]
 
 CHUNK = 32  # results per message: one pickle and one pipe write for 32 pages
 OUTBOX = 2  # chunks parsed ahead of the pipe (about 3 MB each for transcripts)
@@ -80,7 +90,15 @@ class Failed:
     message: str
 
 
+@dataclass(frozen=True, slots=True)
+class Unsettled:
+    """A response the worker read but left for the parent to settle (see ``_chunks``)."""
+
+    item: ArchivedResponse
+
+
 Settled = RecordProblem | RecordSkip | Already | Decided | Failed
+Sent = Settled | Unsettled  # what a chunk from the child holds
 
 
 def settle(
@@ -160,7 +178,7 @@ class ParseWorker:
         try:
             self._send(jobs, job)
             while (chunk := self._receive(inbox)) is not None:
-                yield from chunk
+                yield from resolve(chunk, job)
             finished = True
         except _Died as died:
             yield Failed(job.name, f"the parse worker died ({_exit_text(died.code)})")
@@ -174,7 +192,7 @@ class ParseWorker:
         except OSError as exc:  # a child that died since its last job
             raise _Died(self._reap()) from exc
 
-    def _receive(self, inbox: Connection) -> list[Settled] | None:
+    def _receive(self, inbox: Connection) -> list[Sent] | None:
         """The next chunk; None at the job's end; ``_Died`` when the child is gone.
 
         The child's exit is watched besides the pipe: one that died before it took its end
@@ -184,7 +202,7 @@ class ParseWorker:
         try:
             # What the child sent before it exited is still read first.
             if sentinel is None or inbox in wait([inbox, sentinel]):
-                chunk: list[Settled] | None = inbox.recv()
+                chunk: list[Sent] | None = inbox.recv()
                 return chunk
         except (EOFError, OSError):
             pass
@@ -307,21 +325,29 @@ def serve(jobs: Connection, results: Connection, parent_pid: int) -> None:
             job: WarcJob = jobs.recv()
         except (EOFError, OSError):
             break
-        for chunk in _chunks(job):
+        for chunk in _chunks(job, outbox.drained):
             outbox.put(chunk)
         outbox.put(None)  # the job's end
     outbox.close()
 
 
-def _chunks(job: WarcJob) -> Iterator[list[Settled]]:
-    """The job's results, ``CHUNK`` at a time; an exception is the last one, ``Failed``."""
-    chunk: list[Settled] = []
+def _chunks(job: WarcJob, drained: Callable[[], bool] = lambda: False) -> Iterator[list[Sent]]:
+    """The job's results, ``CHUNK`` at a time; an exception is the last one, ``Failed``.
+
+    Sharing the parsing: a response read while the parent has taken everything sent
+    (``drained()``: it is storing the last chunk, and will wait for the next) is sent read
+    but not parsed (``Unsettled``), and the parent parses it itself. Parsing takes a little
+    longer than storing, so otherwise the parent would wait for every chunk; the share
+    settles by itself (a parent busy parsing leaves chunks queued here, and what is read
+    meanwhile is parsed here). A file's first responses are left so: the parent would
+    otherwise wait for them."""
+    chunk: list[Sent] = []
     where = job.name  # the record's offset once one is read
     try:
         with job.open() as stream:
             for item in job.items(stream):
                 where = item.where
-                chunk.append(settle(item, job.is_done, job.run_id, prepare=True))
+                chunk.append(_sent(item, job, drained()))
                 if len(chunk) >= CHUNK:
                     yield chunk
                     chunk = []
@@ -334,18 +360,40 @@ def _chunks(job: WarcJob) -> Iterator[list[Settled]]:
         yield chunk
 
 
+def _sent(item: Item, job: WarcJob, leave: bool) -> Sent:
+    """``item`` settled here, or left to the parent (a response still to import)."""
+    if leave and isinstance(item, ArchivedResponse) and not job.is_done(item):
+        return Unsettled(item)
+    return settle(item, job.is_done, job.run_id, prepare=True)
+
+
+def resolve(chunk: list[Sent], job: WarcJob) -> Iterator[Settled]:
+    """A chunk from the child as the importer counts it: what the child left, settled here
+    (the same ``settle`` as the inline path)."""
+    for sent in chunk:
+        if isinstance(sent, Unsettled):
+            yield settle(sent.item, job.is_done, job.run_id)
+        else:
+            yield sent
+
+
 class _Outbox:
     """Sends chunks from a thread, so the child parses the next while one is written; a
     bounded queue stops it ``OUTBOX`` chunks ahead (memory stays bounded)."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
-        self.queue: queue.Queue[list[Settled] | _Quit | None] = queue.Queue(maxsize=OUTBOX)
+        self.queue: queue.Queue[list[Sent] | _Quit | None] = queue.Queue(maxsize=OUTBOX)
+        self.idle = True  # the sending thread waits for a chunk: the parent took them all
         self.thread = threading.Thread(target=self._send, name="outbox", daemon=True)
         self.thread.start()
 
-    def put(self, chunk: list[Settled] | None) -> None:
+    def put(self, chunk: list[Sent] | None) -> None:
         self.queue.put(chunk)
+
+    def drained(self) -> bool:
+        """Everything put so far was taken by the parent (a guess: it reads at once)."""
+        return self.idle and self.queue.empty()
 
     def close(self) -> None:
         self.queue.put(_QUIT)
@@ -353,11 +401,17 @@ class _Outbox:
         self.conn.close()
 
     def _send(self) -> None:
-        while not isinstance(chunk := self.queue.get(), _Quit):
+        while not isinstance(chunk := self._next(), _Quit):
             try:
                 self.conn.send(chunk)
             except OSError:  # the parent is gone or stopped us: nobody to parse for
                 os._exit(0)
+
+    def _next(self) -> list[Sent] | _Quit | None:
+        self.idle = True
+        chunk = self.queue.get()
+        self.idle = False
+        return chunk
 
 
 class _Quit:

@@ -22,7 +22,9 @@ from tests.reliability.helpers import (
     spawn,
 )
 
-ROUNDS = 6  # each page once per round, a day apart: the first round makes the versions
+ROUNDS = 20  # each page once per round, a day apart: the first round makes the versions
+# (20 rounds: the import must outlast the moment the test takes to interrupt it after its
+# first commit; with 6, a faster import could finish before the signal landed)
 
 
 def provenance_rows(db_url: str) -> int:

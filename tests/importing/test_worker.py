@@ -262,3 +262,52 @@ def test_an_import_collects_garbage_less_often_and_restores_the_threshold(
     )
     assert seen and set(seen) == {IMPORT_THRESHOLD}
     assert gc.get_threshold() == before
+
+
+def _job(path: str, done: frozenset[int] = frozenset()) -> Any:
+    from storage.importing.worker import WarcJob
+
+    return WarcJob(path, None, "history.warc.gz", "0" * 64, done, None)
+
+
+def _as_imported(settled: list[Any]) -> list[Any]:
+    """What the importer makes of each result (a fetch compared once prepared)."""
+    from storage.fetch import Fetch
+    from storage.importing.worker import Decided
+
+    return [
+        Decided(s.result.prepared(), s.where)
+        if isinstance(s, Decided) and isinstance(s.result, Fetch)
+        else s
+        for s in settled
+    ]
+
+
+def test_what_the_worker_leaves_unparsed_the_importer_settles_alike(tmp_path) -> None:
+    """Responses read while the importer has taken everything go unparsed; the importer
+    settles them with the same ``settle``: the same results, in the same order."""
+    from storage.importing.records import ArchivedResponse
+    from storage.importing.worker import Already, Unsettled, _chunks, resolve
+
+    path = history_warc(tmp_path, rounds=2)
+    first = next(iter(_chunks(_job(path))))
+    done = frozenset({first[0].result.provenance.offset})  # one imported already
+    parsed = [s for chunk in _chunks(_job(path, done)) for s in chunk]
+    left = [s for chunk in _chunks(_job(path, done), lambda: True) for s in chunk]
+    assert len(left) == len(parsed) == 2 * len(PAGES) + 2
+    unsettled = [s for s in left if isinstance(s, Unsettled)]
+    assert len(unsettled) == len(left) - 2  # the done one and the revisit: settled there
+    assert all(isinstance(s.item, ArchivedResponse) for s in unsettled)
+    assert isinstance(left[0], Already)
+    settled = list(resolve(left, _job(path, done)))
+    assert _as_imported(settled) == _as_imported(parsed)
+
+
+def test_the_worker_parses_while_the_importer_has_chunks_to_take(tmp_path) -> None:
+    from storage.importing.worker import Decided, Unsettled, _chunks
+
+    path = history_warc(tmp_path, rounds=1)
+    turns = iter([True, False] * len(PAGES))  # drained, then not, then drained ...
+    sent = [s for chunk in _chunks(_job(path), lambda: next(turns)) for s in chunk]
+    kinds = [type(s) for s in sent if isinstance(s, Unsettled | Decided)]
+    assert kinds[:4] == [Unsettled, Decided, Unsettled, Decided]
