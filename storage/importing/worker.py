@@ -13,7 +13,9 @@ while the worker parses the next. (A thread was tried first: GIL contention ate 
   connection), gets paths rather than open files (a WACZ member is opened by the child),
   and the offsets already imported, so it skips them without asking the database.
 - Memory stays bounded: the child parses at most ``OUTBOX`` chunks ahead of what the
-  parent has received, then blocks on the pipe.
+  parent has received, then blocks on the pipe (1 MB, ``_widen``).
+- The parent is never left waiting long: what the child reads while the parent has taken
+  everything it sent goes unparsed, and the parent settles it (``_chunks``, ``resolve``).
 - The child ignores SIGINT (Ctrl-C hits the whole process group; the parent stops it) and
   dies with its parent, even a SIGKILLed one (``PR_SET_PDEATHSIG``). An exception in it
   becomes one ``Failed`` result (file, and offset when known) after the results already
@@ -336,11 +338,10 @@ def _chunks(job: WarcJob, drained: Callable[[], bool] = lambda: False) -> Iterat
 
     Sharing the parsing: a response read while the parent has taken everything sent
     (``drained()``: it is storing the last chunk, and will wait for the next) is sent read
-    but not parsed (``Unsettled``), and the parent parses it itself. Parsing takes a little
-    longer than storing, so otherwise the parent would wait for every chunk; the share
-    settles by itself (a parent busy parsing leaves chunks queued here, and what is read
-    meanwhile is parsed here). A file's first responses are left so: the parent would
-    otherwise wait for them."""
+    but not parsed (``Unsettled``), and the parent parses it itself. Which side is slower
+    depends on the machine and the pages; the share settles by itself (a parent busy
+    parsing leaves chunks queued here, and what is read meanwhile is parsed here). A
+    file's first responses are left so: the parent would otherwise wait for them."""
     chunk: list[Sent] = []
     where = job.name  # the record's offset once one is read
     try:
