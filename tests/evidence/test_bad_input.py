@@ -43,6 +43,16 @@ def delete_body(archive: Archive, sha: str) -> None:
         conn.commit()
 
 
+def revised_body(archive: Archive) -> str:
+    """The sha256 of the body of the scenario's revised capture."""
+    with archive.transaction() as session:
+        return str(
+            session.execute(
+                text("SELECT body_sha256 FROM capture WHERE outcome = 'revised'")
+            ).scalar_one()
+        )
+
+
 @pytest.mark.parametrize(
     ("target", "message"),
     [
@@ -63,11 +73,7 @@ def test_a_missing_target_is_a_clear_error_and_no_file(
 
 def test_a_lost_body_is_a_clear_error_and_no_file(archive: Archive, out_dir: Path) -> None:
     scenario = removed_exchange(archive)
-    with archive.transaction() as session:
-        sha = session.execute(
-            text("SELECT body_sha256 FROM capture WHERE outcome = 'revised'")
-        ).scalar_one()
-    delete_body(archive, sha)
+    delete_body(archive, revised_body(archive))
     with pytest.raises(EvidenceError, match="has lost its stored body"):
         archive.evidence_bundle(EvidenceTarget.event(scenario.event_id), out_dir / "out.wacz")
     assert leftovers(out_dir) == []
@@ -75,10 +81,8 @@ def test_a_lost_body_is_a_clear_error_and_no_file(archive: Archive, out_dir: Pat
 
 def test_a_corrupt_body_is_a_clear_error_and_no_file(archive: Archive, out_dir: Path) -> None:
     scenario = removed_exchange(archive)
+    sha = revised_body(archive)
     with archive.transaction() as session:
-        sha = session.execute(
-            text("SELECT body_sha256 FROM capture WHERE outcome = 'revised'")
-        ).scalar_one()
         session.execute(
             text("UPDATE raw_body SET data = :junk WHERE sha256 = :sha"),
             {"junk": b"\x28\xb5\x2f\xfd damaged", "sha": sha},
